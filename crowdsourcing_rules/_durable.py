@@ -46,6 +46,7 @@ with warnings.catch_warnings():
 __all__ = ["DurableEngine"]
 
 _LOCK = threading.RLock()
+_string = json.encoder.encode_basestring  # a str as a JSON string literal (json's C encoder)
 _NAMES = itertools.count(1)
 
 
@@ -240,8 +241,7 @@ class _DurableSession:
         return self._assert('"kind":"task",' + json.dumps(facts, ensure_ascii=False)[1:] if facts else '"kind":"task"}')
 
     def assert_item(self, space: str, name: str, value: str) -> list[int]:
-        body = json.dumps({"kind": "item", "space": space, "name": name, "value": value}, ensure_ascii=False)
-        return self._assert(body[1:])
+        return self._assert(f'"kind":"item","space":{_string(space)},"name":{_string(name)},"value":{_string(value)}}}')
 
     def assert_stratum(self, stratum: int) -> list[int]:
         return self._assert(f'"kind":"stratum","n":{int(stratum)}}}')
