@@ -345,10 +345,8 @@ def decide_frame(
         for r in decide_many(records, advisor=advisor, workers=workers, questions=questions, chunk_size=chunk_size)
     ]
     columns = [c for c in OUTPUT_COLUMNS if c != "task_id"]
-    out = pd.DataFrame.from_records(rows, columns=columns, index=df.index) if rows else None
-    if out is None:
-        out = pd.DataFrame({c: pd.Series(dtype=object) for c in columns}, index=df.index)
-    return out.astype(object)
+    # object columns built directly: pandas would turn None into NaN in inferred string columns
+    return pd.DataFrame({c: pd.Series([row[c] for row in rows], index=df.index, dtype=object) for c in columns})
 
 
 # -- files of the batch command --------------------------------------------------------------
@@ -442,7 +440,8 @@ class RowWriter:
         if self.format == "csv":
             self._csv.writerow({k: _csv_cell(row.get(k)) for k in self.columns})
         elif self.format == "jsonl":
-            self._handle.write(json.dumps({k: row.get(k) for k in self.columns}, ensure_ascii=False) + "\n")
+            data = {k: row.get(k) for k in self.columns} if self.columns else dict(row)  # no columns: all
+            self._handle.write(json.dumps(data, ensure_ascii=False) + "\n")
         else:
             self._buffer.append({k: row.get(k) for k in self.columns})
             if len(self._buffer) >= self._parquet_batch:
@@ -555,6 +554,12 @@ def run_batch_command(args: argparse.Namespace, rule_paths: Sequence[Path]) -> i
     if args.workers < 1:
         print("error: --workers must be at least 1", file=sys.stderr)
         return 2
+    if "parquet" in (in_format, out_format, err_format):
+        try:
+            import pyarrow.parquet  # noqa: F401
+        except ImportError:
+            print("error: Parquet files need pyarrow: pip install 'crowdsourcing-rules[pandas]'", file=sys.stderr)
+            return 1
     if not args.input.is_file():
         print(f"error: {args.input}: no such file", file=sys.stderr)
         return 1
@@ -590,7 +595,10 @@ def run_batch_command(args: argparse.Namespace, rule_paths: Sequence[Path]) -> i
                         counts["error"] += 1
                         if args.errors:
                             entry = _error_row(index, result, original)
-                            if input_columns is None and err_format != "jsonl":
+                            if err_format == "jsonl":
+                                error_writer = error_writer or RowWriter(args.errors, "jsonl", ())
+                                error_writer.write(entry)
+                            elif input_columns is None:
                                 failed.append(entry)  # columns known only at the end
                             else:
                                 if error_writer is None:
