@@ -262,7 +262,7 @@ class Vocabulary:
 
     @property
     def fact_names(self) -> tuple[str, ...]:
-        return tuple(f.name for f in self.facts)
+        return tuple(self._facts_by_name)
 
     def has_fact(self, name: str) -> bool:
         return name in self._facts_by_name
