@@ -148,14 +148,19 @@ def _patterns(rule: CompiledRule, conjunction: Conjunction, items: Alternative, 
     return patterns
 
 
-def rule_definition(rule: CompiledRule) -> dict[str, Any] | None:
-    """A compiled rule as a durable-rules rule (without its action); None if it can never hold."""
-    groups = [(c, items) for c in rule.conjunctions for items in _item_alternatives(c.items)]
-    if not groups:
-        return None
-    if len(groups) == 1:
-        return {"all": _patterns(rule, *groups[0], "")}
-    return {"any": [{f"g{n}$all": _patterns(rule, c, items, f"g{n}.")} for n, (c, items) in enumerate(groups)]}
+def rule_definitions(rule: CompiledRule) -> list[dict[str, Any]]:
+    """A compiled rule as durable-rules rules (without actions): one ``all`` rule per conjunction.
+
+    The rule holds when one of them does. durable-rules' own ``any`` is not used: with a negated
+    pattern in one of its branches, a fact asserted later that removes that branch's match also
+    kept other rules from matching that fact (seen with durable-rules 2.0.28, see
+    ``tests/test_engine_equivalence.py``). An empty list: the rule can never hold.
+    """
+    return [
+        {"all": _patterns(rule, conjunction, items, "")}
+        for conjunction in rule.conjunctions
+        for items in _item_alternatives(conjunction.items)
+    ]
 
 
 class DurableEngine:
@@ -168,9 +173,12 @@ class DurableEngine:
         self._sids = itertools.count(1)
         self._ruleset_name = f"crowdsourcing_rules_{next(_NAMES)}"
         self._closed = False
-        definitions = {f"r{rule.index}": rule_definition(rule) for rule in compiled.rules}
-        # a rule whose condition can never hold has nothing to match
-        definition = {name: d for name, d in definitions.items() if d is not None}
+        # Named r<index>_<n>: the agenda reads the rule's index from the name of what is activated.
+        definition = {
+            f"r{rule.index}_{n}": alternative
+            for rule in compiled.rules
+            for n, alternative in enumerate(rule_definitions(rule))
+        }
         self._empty = not definition
         self._handle: int | None = None
         if self._empty:
@@ -219,8 +227,8 @@ class DurableEngine:
             started = durable_rules_engine.start_action_for_state(handle, state if code == 0 else 0)
             message = started[1] if started else None
             while message:
-                # The message is {"r<index>": {...matched facts...}}: the rule's name is its first key.
-                activated.append(int(message[3 : message.index('"', 2)]))
+                # The message is {"r<index>_<n>": {...matched facts...}}: the name is its first key.
+                activated.append(int(message[3 : message.index("_", 3)]))
                 message = durable_rules_engine.complete_and_start_action(handle, state)
         except Exception as error:
             raise EngineError(f"durable-rules failed on {fact}: {error}") from error

@@ -118,9 +118,12 @@ def infer(
             activate(session.assert_item(space, name, value))
 
     single, items = task_facts(compiled, task)
-    activate(session.assert_task(single))
+    # List items first: every condition also matches the task fact, so nothing is activated before
+    # the task comes, and then every input is there. The other way round, a rule testing that a
+    # list does not contain a value was activated before the value arrived, and fired.
     for name, value in items:
         put("input", name, value)
+    activate(session.assert_task(single))
     outputs_read = dict(compiled.outputs_read_by_stratum)
     resolved: Resolved | None = None
     resolved_at = -1  # how many rules had fired when ``resolved`` was computed

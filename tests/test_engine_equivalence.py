@@ -9,6 +9,7 @@ at most one pattern of a rule, so tests on the same item name (``known`` and ``i
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -171,3 +172,47 @@ def test_tests_on_the_same_item_name(tricky_pair: Pair, skills: list[str], plan:
 @given(skills=st.lists(st.sampled_from(SKILLS), max_size=4, unique=True))
 def test_tricky_rules_same_on_both_engines(tricky_pair: tuple[cr.Advisor, cr.Advisor], skills: list[str]) -> None:
     _same(*tricky_pair, {"id": "t", "skills_needed": skills})
+
+
+NEGATED = """
+rules:
+  - id: no-statistics
+    description: the task needs no statistics
+    when: {not: {skills_needed: {contains: statistics}}}
+    then:
+      - plan: no statistics
+    source: {citation: test, status: I}
+  - id: statistics-or-cheap
+    description: statistics, or no budget
+    when:
+      any:
+        - skills_needed: {contains: statistics}
+        - budget: none
+    then:
+      - plan: statistics or cheap
+    source: {citation: test, status: I}
+  - id: not-statistics-or-rich
+    description: no statistics, or a high budget
+    when:
+      any:
+        - not: {skills_needed: {contains: statistics}}
+        - budget: high
+    then:
+      - plan: not statistics or rich
+    source: {citation: test, status: I}
+"""
+
+
+@pytest.mark.parametrize("engine", ["durable-rules", "reference"])
+def test_a_negated_list_test_sees_every_item(tmp_path: Path, engine: str) -> None:
+    """A task whose list contains the value: the negated test does not hold. Both engines once
+    fired it, because the task fact went in before the list items; and durable-rules' ``any``
+    with a negated branch once kept another rule from seeing the item."""
+    path = tmp_path / "negated.yaml"
+    path.write_text(textwrap.dedent(NEGATED), encoding="utf-8")
+    with cr.Advisor.from_paths([path], engine=engine) as advisor:
+        assert advisor.decide({"id": "t", "skills_needed": ["statistics"]}).fired == ("statistics-or-cheap",)
+        assert set(advisor.decide({"id": "t", "skills_needed": ["python"]}).fired) == {
+            "no-statistics",
+            "not-statistics-or-rich",
+        }
