@@ -89,9 +89,12 @@ def _implied(values: frozenset[str] | None, others: list[frozenset[str] | None])
     return any(o is not None and (values is None or o <= values) for o in others)
 
 
-def _positives(found: list[frozenset[str] | None], settled: frozenset[frozenset[frozenset[str]]]) -> list[list]:
+Values = frozenset[str] | None  # None: any value
+
+
+def _positives(found: list[Values], settled: frozenset[frozenset[Values]]) -> list[list[Values]]:
     """Alternatives of positive value sets on one name, no two of which can need the same item."""
-    kept: list[frozenset[str] | None] = []
+    kept: list[Values] = []
     for n, values in enumerate(found):
         if values in kept or _implied(values, [o for m, o in enumerate(found) if m != n and o != values]):
             continue

@@ -76,6 +76,10 @@ LIST_COLUMNS = frozenset(
 DEFAULT_CHUNK_SIZE = 200
 
 
+def _problems(problems: Iterable[Problem]) -> tuple[Problem, ...]:
+    return tuple(problems)
+
+
 @attrs.frozen
 class TaskFailure:
     """A task of a batch that could not be decided.
@@ -89,7 +93,7 @@ class TaskFailure:
     task_id: str | None
     kind: str
     summary: str
-    problems: tuple[Problem, ...] = attrs.field(converter=tuple, default=())
+    problems: tuple[Problem, ...] = attrs.field(converter=_problems, default=())
 
     @property
     def message(self) -> str:
@@ -602,11 +606,8 @@ def run_batch_command(args: argparse.Namespace, rule_paths: Sequence[Path]) -> i
                                 failed.append(entry)  # columns known only at the end
                             else:
                                 if error_writer is None:
-                                    error_writer = RowWriter(
-                                        args.errors,
-                                        err_format,
-                                        ["row", "error", *(input_columns or entry)],  # type: ignore[arg-type]
-                                    )
+                                    assert err_format is not None
+                                    error_writer = RowWriter(args.errors, err_format, ["row", "error", *input_columns])
                                 error_writer.write(entry)
                     else:
                         counts[str(result.crowdsource)] += 1

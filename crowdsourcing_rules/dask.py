@@ -21,7 +21,7 @@ import pickle
 import threading
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from crowdsourcing_rules.advisor import Advisor, default_rules_path
 from crowdsourcing_rules.batch import OUTPUT_COLUMNS, _AdvisorSpec, _clean_record, _decide_one, decide_frame, result_row
@@ -88,7 +88,7 @@ def decide_bag(
     ``advisor``, or the shipped defaults.
     """
     carried = _rules(rules, advisor)
-    return bag.map_partitions(_decide_records, carried, questions, rows)
+    return cast("dask.bag.Bag", bag.map_partitions(_decide_records, carried, questions, rows))  # type: ignore[no-untyped-call]
 
 
 def frame_meta() -> Any:
@@ -115,4 +115,5 @@ def decide_dataframe(
     :func:`crowdsourcing_rules.decide_frame` (every output, lists as Python lists, ``error``).
     """
     carried = _rules(rules, advisor)
-    return frame.map_partitions(_decide_partition, carried, questions, meta=frame_meta())
+    decided = frame.map_partitions(_decide_partition, carried, questions, meta=frame_meta())  # type: ignore[no-untyped-call]
+    return cast("dask.dataframe.DataFrame", decided)

@@ -63,7 +63,7 @@ def task_facts(compiled: CompiledRules, task: Task) -> tuple[dict[str, str], lis
     items = [
         (name, value)
         for name in sorted(compiled.list_inputs)
-        for value in dict.fromkeys(v.casefold() for v in (facts.get(name) or ()))  # type: ignore[union-attr]
+        for value in dict.fromkeys(v.casefold() for v in (facts.get(name) or ()))
     ]
     return single, items
 
@@ -81,7 +81,7 @@ class Resolver:
         self._cached = functools.lru_cache(maxsize=size)(lambda key: resolve([rules[i].rule for i in key]))
 
     def __call__(self, fired: Sequence[CompiledRule]) -> Resolved:
-        return self._cached(tuple(r.index for r in fired))  # type: ignore[no-any-return]
+        return self._cached(tuple(r.index for r in fired))
 
 
 def _resolve_fired(fired: Sequence[CompiledRule]) -> Resolved:
