@@ -262,7 +262,7 @@ def straightforward_pool(paths: list[str], tasks: list[dict[str, Any]], workers:
 
 
 def section_load(paths: list[str]) -> None:
-    header("Load and compile the rules (best of 5; first load in this process included in 'first')")
+    header("Load and compile the rules, in a process that has imported the package (5 times)")
     ours, theirs = [], []
     for _ in range(5):
         start = time.perf_counter()
