@@ -315,8 +315,8 @@ class _Builder:
                 continue
             if not claim(rule_id, "re-prioritise", at):
                 continue
-            old, _layer = before[rule_id]
-            self.current[rule_id] = (attrs.evolve(old, salience=value), number)
+            old, layer = before[rule_id]
+            self.current[rule_id] = (attrs.evolve(old, salience=value), layer)
             self.touched[rule_id] = number
             self.changes.append(
                 Change("salience", rule_id, number, at, old.location, old_salience=old.salience, new_salience=value)
@@ -357,8 +357,9 @@ def _contradictions(ruleset: RuleSet, origin: Mapping[str, int], touched: Mappin
                 where = "the default rules" if origin.get(other.id, 0) == 0 else f"layer {origin[other.id]}"
                 found.append(
                     Problem(
-                        f"this rule sets {output} = {mine_value} at salience {mine.rule.salience}, and rule {other.id!r} "
-                        f"({where}, at {other.rule.location}) sets {output} = {other_value} at the same salience; "
+                        f"this rule sets {output} = {mine_value} at salience {mine.rule.salience}, "
+                        f"and rule {other.id!r} ({where}, at {other.rule.location}) sets {output} = {other_value} "
+                        "at the same salience; "
                         f"both can fire, and {winner!r} would win by rule id alone: give one of them a higher salience",
                         mine.rule.location,
                         mine.id,
