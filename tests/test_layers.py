@@ -503,3 +503,99 @@ def test_cli_prints_layer_warnings_and_errors(tmp_path: Path, capsys: pytest.Cap
     bad = layer_of(tmp_path, "disable:\n  - {id: start.nothing, reason: x}\n", name="bad.yaml")
     assert main(["validate", "--rules", str(DEFAULTS), "--policy", str(bad)]) == 1
     assert "cannot disable 'start.nothing'" in capsys.readouterr().err
+
+
+# -- reload ---------------------------------------------------------------------------------------------
+
+TINY_DEFAULTS = """\
+rules:
+  - id: d.yes
+    description: Crowdsource by default.
+    salience: -100
+    then: [{set: {crowdsource: 'yes'}}]
+    source: {citation: test, status: V}
+  - id: d.micro
+    description: Micro work is micro-tasks.
+    when: {decomposability: micro}
+    then: [{set: {granularity: micro_task}}]
+    source: {citation: test, status: V}
+"""
+TINY_LAYER = """\
+facts:
+  budget_code: {type: enum, values: [capex, opex]}
+rules:
+  - id: p.veto
+    description: No capital spending on crowds.
+    when: {budget_code: VALUE}
+    then: [{set: {crowdsource: 'no'}}]
+    source: {citation: test, status: V}
+salience: {d.micro: 5}
+"""
+
+
+def tiny(tmp_path: Path) -> tuple[Path, Path]:
+    defaults = write(tmp_path / "defaults", "rules.yaml", TINY_DEFAULTS).parent
+    policy = write(tmp_path / "policy", "policy.yaml", TINY_LAYER.replace("VALUE", "capex")).parent
+    return defaults, policy
+
+
+def test_reload_picks_up_an_edited_layer(tmp_path: Path) -> None:
+    defaults, policy = tiny(tmp_path)
+    with Advisor.from_paths([defaults], policy=[policy]) as advisor:
+        assert advisor.decide({"id": "t", "budget_code": "capex"}).crowdsource == "no"
+        (policy / "policy.yaml").write_text(TINY_LAYER.replace("VALUE", "opex"), encoding="utf-8")
+        advisor.reload()
+        assert advisor.decide({"id": "t", "budget_code": "capex"}).crowdsource == "yes"
+        assert advisor.decide({"id": "t", "budget_code": "opex"}).crowdsource == "no"
+        assert advisor.layered is not None and advisor.layered.ruleset is advisor.ruleset
+
+
+def test_failed_reload_keeps_the_current_rules(tmp_path: Path) -> None:
+    defaults, policy = tiny(tmp_path)
+    with Advisor.from_paths([defaults], policy=[policy]) as advisor:
+        (policy / "policy.yaml").write_text("disable:\n  - {id: d.nothing, reason: x}\n", encoding="utf-8")
+        with pytest.raises(RuleFileError, match=r"cannot disable 'd\.nothing'"):
+            advisor.reload()
+        assert advisor.decide({"id": "t", "budget_code": "capex"}).crowdsource == "no"
+
+
+def _rss_bytes() -> int:
+    import os
+
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.slow
+def test_a_hundred_reloads_leave_threads_and_memory_flat(tmp_path: Path) -> None:
+    # Each reload builds a new engine; the old one is released when the last reference to it goes.
+    # Measured on these files: about 60 KB of Python allocations over the first hundred reloads
+    # (caches warming; less over each next hundred) and no new thread, while keeping every old
+    # engine alive grew the allocations by about 1.4 MB. The tolerance sits between the two.
+    import gc
+    import threading
+    import tracemalloc
+
+    defaults, policy = tiny(tmp_path)
+    task = {"id": "t", "budget_code": "capex", "decomposability": "micro"}
+    with Advisor.from_paths([defaults], policy=[policy]) as advisor:
+        for _ in range(10):  # warm up: imports, caches, the first engines
+            advisor.reload()
+            advisor.decide(task, questions=False)
+        gc.collect()
+        threads = threading.active_count()
+        rss = _rss_bytes() if Path("/proc/self/statm").exists() else None
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            for _ in range(100):
+                advisor.reload()
+                assert advisor.decide(task, questions=False).crowdsource == "no"
+            gc.collect()
+            grown = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        assert threading.active_count() == threads
+        assert grown < 500_000, f"Python allocations grew by {grown} bytes over 100 reloads"
+        if rss is not None:
+            assert _rss_bytes() - rss < 8_000_000, "resident memory grew by more than 8 MB over 100 reloads"
