@@ -118,12 +118,12 @@ class Advisor:
         recursively), with each ``policy`` file or directory applied on top as a layer, in order.
         Raises :class:`~crowdsourcing_rules.RuleFileError` listing every problem; a layer's
         contradictions are issued as :class:`~crowdsourcing_rules.PolicyWarning`."""
-        paths = [Path(p) for p in paths]
-        policy = [Path(p) for p in policy]
-        if not policy:
-            return cls(load_rules(paths), engine=engine, max_firings=max_firings, paths=paths)
-        layered = _load_layered(paths, policy)
-        return cls(layered.ruleset, engine=engine, max_firings=max_firings, paths=paths, policy=policy, layered=layered)
+        files = [Path(p) for p in paths]
+        layers = [Path(p) for p in policy]
+        if not layers:
+            return cls(load_rules(files), engine=engine, max_firings=max_firings, paths=files)
+        layered = _load_layered(files, layers)
+        return cls(layered.ruleset, engine=engine, max_firings=max_firings, paths=files, policy=layers, layered=layered)
 
     @classmethod
     def default(
@@ -250,7 +250,7 @@ def _facts_behind_verdict(compiled: CompiledRules) -> tuple[str, ...]:
     """Enumerated input facts that some rule on a path to the verdict reads (in vocabulary order)."""
     import networkx as nx
 
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[tuple[str, str]] = nx.DiGraph()
     for rule in compiled.rules:
         node = ("rule", rule.id)
         for name in rule.reads_inputs:
@@ -261,11 +261,11 @@ def _facts_behind_verdict(compiled: CompiledRules) -> tuple[str, ...]:
             graph.add_edge(("output", name), node)
         for c in rule.rule.then:
             if c.kind == "derive":
-                graph.add_edge(node, ("derived", c.name))
+                graph.add_edge(node, ("derived", str(c.name)))
             elif c.kind == "condition":
                 graph.add_edge(node, ("output", "conditions"))
             elif c.kind == "set":
-                graph.add_edge(node, ("output", c.name))
+                graph.add_edge(node, ("output", str(c.name)))
     graph.add_edge(("output", "conditions"), ("output", "crowdsource"))
     target = ("output", "crowdsource")
     if target not in graph:
