@@ -599,3 +599,56 @@ def test_a_hundred_reloads_leave_threads_and_memory_flat(tmp_path: Path) -> None
         assert grown < 500_000, f"Python allocations grew by {grown} bytes over 100 reloads"
         if rss is not None:
             assert _rss_bytes() - rss < 8_000_000, "resident memory grew by more than 8 MB over 100 reloads"
+
+
+# -- JSON Schema of a layer file ------------------------------------------------------------------------
+
+
+def _schemas() -> tuple[dict[str, object], dict[str, object]]:
+    import json
+    from importlib import resources
+
+    folder = resources.files("crowdsourcing_rules") / "schema"
+    return (
+        json.loads((folder / "rule-file.schema.json").read_text(encoding="utf-8")),
+        json.loads((folder / "policy-layer.schema.json").read_text(encoding="utf-8")),
+    )
+
+
+def _plain(path: Path) -> object:
+    import json
+
+    from ruamel.yaml import YAML
+
+    return json.loads(json.dumps(YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))))
+
+
+def test_layer_schema_agrees_with_the_loader_and_the_rule_file_schema() -> None:
+    from crowdsourcing_rules import loading
+
+    jsonschema = pytest.importorskip("jsonschema")
+    rule_file, layer = _schemas()
+    jsonschema.Draft7Validator.check_schema(layer)
+    assert set(layer["properties"]) == set(loading.TOP_KEYS) | set(loading.LAYER_KEYS)  # type: ignore[call-overload]
+    assert layer["definitions"] == rule_file["definitions"], "copy the definitions of rule-file.schema.json"
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for p in EXAMPLE.glob("*.yaml") if not p.name.endswith(".cases.yaml")), ids=lambda p: p.name
+)
+def test_example_layer_files_validate(path: Path) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.validate(_plain(path), _schemas()[1])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["disable:\n  - {id: start.licensed}\n", "salience:\n  start.licensed: high\n", "replace: {id: x}\n"],
+)
+def test_what_the_layer_schema_rejects_the_loader_rejects(tmp_path: Path, text: str) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    policy = layer_of(tmp_path, text)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(_plain(policy / "policy.yaml"), _schemas()[1])
+    with pytest.raises(RuleFileError):
+        load_layers([DEFAULTS], [policy])
