@@ -121,7 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "validate":
             if args.policy:
                 with _advisor(args) as advisor:
-                    print(f"{len(advisor.ruleset)} rules with {len(args.policy)} policy layer(s), no problems")
+                    count = len(advisor.layered.warnings) if advisor.layered else 0
+                    warned = f", {count} warning(s)" if count else ""
+                    print(f"{len(advisor.ruleset)} rules with {len(args.policy)} policy layer(s), no problems{warned}")
                 return 0
             ruleset = load_rules(_rule_paths(args))
             Advisor(ruleset, engine=args.engine)  # compiling finds cycles too
