@@ -184,7 +184,7 @@ def _rules(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
-    width = max((len(r["id"]) for r in rows), default=0)
+    width = max((len(rule.id) for rule in advisor.ruleset), default=0)
     for row in rows:
         layer = f"layer {row['layer']}" if row["layer"] else "default"
         print(f"{row['id']:<{width}}  {row['salience']:>5}  {layer:<8}  {row['location']}")

@@ -23,7 +23,7 @@ winner would otherwise be chosen by rule id alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -40,6 +40,8 @@ from crowdsourcing_rules.vocabulary import Vocabulary, default_vocabulary
 __all__ = ["Change", "LayeredRules", "format_changes", "load_layers"]
 
 ChangeKind = Literal["added", "replaced", "disabled", "salience", "fact"]
+Claim = Callable[[str, str, "Location | None"], bool]
+Below = Mapping[str, "tuple[Rule, int]"]
 DISABLE_KEYS = ("id", "reason")
 # The verdict is resolved by caution ('no' wins), never by salience or rule id: a layer's veto that
 # contradicts a default 'yes' is the intended use, not a silent choice.
@@ -126,7 +128,8 @@ def load_layers(
     problems: list[Problem] = []
     documents: list[Document] = []
     layer_of: dict[str, int] = {}
-    for number, paths in enumerate([list(defaults), *([p] for p in layer_paths)]):
+    groups: list[list[str | Path]] = [list(defaults)] + [[p] for p in layer_paths]
+    for number, paths in enumerate(groups):
         files, found = expand_paths(paths)
         problems.extend(found)
         for file in files:
@@ -251,7 +254,7 @@ class _Builder:
             if "salience" in data:
                 self._salience(number, data, doc.display, before, claim)
 
-    def _disable(self, number: int, data: Mapping[str, object], display: str, before, claim) -> None:  # type: ignore[no-untyped-def]
+    def _disable(self, number: int, data: Mapping[str, object], display: str, before: Below, claim: Claim) -> None:
         items = data["disable"]
         if not isinstance(items, list):
             self.problem(
@@ -293,7 +296,7 @@ class _Builder:
             self.touched.pop(rule_id, None)
             self.changes.append(Change("disabled", rule_id, number, at, old.location, reason=" ".join(reason.split())))
 
-    def _salience(self, number: int, data: Mapping[str, object], display: str, before, claim) -> None:  # type: ignore[no-untyped-def]
+    def _salience(self, number: int, data: Mapping[str, object], display: str, before: Below, claim: Claim) -> None:
         body = data["salience"]
         if not isinstance(body, Mapping):
             self.problem(
