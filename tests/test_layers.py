@@ -6,6 +6,7 @@ these tests say what layering does whatever the shipped knowledge base holds.
 
 from __future__ import annotations
 
+import json
 import textwrap
 import warnings
 from pathlib import Path
@@ -605,7 +606,6 @@ def test_a_hundred_reloads_leave_threads_and_memory_flat(tmp_path: Path) -> None
 
 
 def _schemas() -> tuple[dict[str, object], dict[str, object]]:
-    import json
     from importlib import resources
 
     folder = resources.files("crowdsourcing_rules") / "schema"
@@ -616,8 +616,6 @@ def _schemas() -> tuple[dict[str, object], dict[str, object]]:
 
 
 def _plain(path: Path) -> object:
-    import json
-
     from ruamel.yaml import YAML
 
     return json.loads(json.dumps(YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))))
@@ -652,3 +650,19 @@ def test_what_the_layer_schema_rejects_the_loader_rejects(tmp_path: Path, text: 
         jsonschema.validate(_plain(policy / "policy.yaml"), _schemas()[1])
     with pytest.raises(RuleFileError):
         load_layers([DEFAULTS], [policy])
+
+
+def test_decide_function_takes_a_policy() -> None:
+    import crowdsourcing_rules as cr
+
+    task = {"id": "t", "touches_customer_data": True, "task_type": "data_labeling"}
+    assert cr.decide(task, rules=[DEFAULTS], policy=[EXAMPLE]).crowdsource == "no"
+
+
+def test_cli_rules_lists_each_rule_with_its_layer(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "--rules", str(DEFAULTS), "--policy", str(EXAMPLE), "--format", "json"]) == 0
+    rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows["acme.internal-first"]["layer"] == 1
+    assert rows["start.licensed"]["layer"] == 1  # replaced
+    assert (rows["start.micro-tasks"]["layer"], rows["start.micro-tasks"]["salience"]) == (0, 5)
+    assert "start.plan.no-experience" not in rows
