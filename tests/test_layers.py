@@ -666,3 +666,13 @@ def test_cli_rules_lists_each_rule_with_its_layer(capsys: pytest.CaptureFixture[
     assert rows["start.licensed"]["layer"] == 1  # replaced
     assert (rows["start.micro-tasks"]["layer"], rows["start.micro-tasks"]["salience"]) == (0, 5)
     assert "start.plan.no-experience" not in rows
+
+
+def test_cli_batch_applies_the_policy(tmp_path: Path) -> None:
+    import csv
+
+    source, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_text("id,task_type,touches_customer_data\nt1,data_labeling,true\nt2,data_labeling,false\n")
+    assert main(["batch", str(source), "-o", str(out), "--rules", str(DEFAULTS), "--policy", str(EXAMPLE)]) == 0
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+    assert [r["crowdsource"] for r in rows] == ["no", "yes"]
