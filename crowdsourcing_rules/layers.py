@@ -10,10 +10,11 @@ input facts), a layer's files may carry three operations on the rules below it:
 Layers apply in the order given, each on the result of the ones before (the defaults first). Within
 one layer the order of files does not matter. Everything a layer gets wrong is reported at once,
 located: an operation on an id that does not exist, a rule id that already exists (use
-``replace``), a fact declared twice or a built-in fact redeclared. A layer rule that sets the same
+``replace``), a fact declared twice or a built-in fact redeclared. Two things are allowed but
+reported as a :class:`~crowdsourcing_rules.errors.PolicyWarning`: a layer rule that sets the same
 single-valued output as another rule, to another value, at the same salience, when both conditions
-can hold, is allowed but reported as a :class:`~crowdsourcing_rules.errors.PolicyWarning`: the
-winner would otherwise be chosen by rule id alone.
+can hold (the winner would be chosen by rule id alone); and a rule that reads a derived fact which
+only a disabled or replaced rule derived (it would silently never fire).
 
 >>> from crowdsourcing_rules.advisor import default_rules_path
 >>> layered = load_layers([default_rules_path()], [])
@@ -167,7 +168,9 @@ def load_layers(
         )
     ruleset = RuleSet([rule for rule, _layer in builder.current.values()], parser.vocabulary)
     origin = {rule_id: layer for rule_id, (_rule, layer) in builder.current.items()}
-    warnings = _contradictions(ruleset, origin, builder.touched) if layer_paths else ()
+    warnings: tuple[Problem, ...] = ()
+    if layer_paths:
+        warnings = (*_orphans(ruleset, builder.removed), *_contradictions(ruleset, origin, builder.touched))
     return LayeredRules(ruleset, tuple(builder.changes), origin, warnings, layer_paths)
 
 
@@ -180,6 +183,7 @@ class _Builder:
         self.current: dict[str, tuple[Rule, int]] = {}
         self.changes: list[Change] = []
         self.touched: dict[str, int] = {}  # rule id -> last layer that added, replaced or re-prioritised it
+        self.removed: list[tuple[Rule, str]] = []  # rules a layer took out (disabled, or the replaced version)
 
     def problem(self, message: str, where: Location | None, rule_id: str | None = None) -> None:
         self.parser.problem(message, where, rule_id)
@@ -221,6 +225,7 @@ class _Builder:
                     self._missing("replace", rule.id, rule.location, number)
                 elif claim(rule.id, "replace", rule.location):
                     old, _layer = before[rule.id]
+                    self.removed.append((old, f"replaced by layer {number}"))
                     self.current[rule.id] = (rule, number)
                     self.touched[rule.id] = number
                     self.changes.append(
@@ -295,6 +300,7 @@ class _Builder:
             del self.current[rule_id]
             self.touched.pop(rule_id, None)
             self.changes.append(Change("disabled", rule_id, number, at, old.location, reason=" ".join(reason.split())))
+            self.removed.append((old, f"disabled by layer {number} at {at}"))
 
     def _salience(self, number: int, data: Mapping[str, object], display: str, before: Below, claim: Claim) -> None:
         body = data["salience"]
@@ -324,6 +330,35 @@ class _Builder:
             self.changes.append(
                 Change("salience", rule_id, number, at, old.location, old_salience=old.salience, new_salience=value)
             )
+
+
+# -- warnings ---------------------------------------------------------------------------------
+
+
+def _orphans(ruleset: RuleSet, removed: Sequence[tuple[Rule, str]]) -> tuple[Problem, ...]:
+    """Rules that read a derived fact which only rules a layer took out derived.
+
+    Loaded flat, such a read is an error (no rule derives the fact); after a layer it would
+    silently never hold (or, tested as absent, always hold).
+    """
+    derived = {str(c.name) for rule in ruleset for c in rule.then if c.kind == "derive"}
+    lost: dict[str, list[tuple[Rule, str]]] = {}
+    for rule, how in removed:
+        for name in dict.fromkeys(str(c.name) for c in rule.then if c.kind == "derive"):
+            if name not in derived:
+                lost.setdefault(name, []).append((rule, how))
+    found = []
+    for rule in ruleset:
+        for name in dict.fromkeys(t.fact for t in rule.tests if t.fact in lost):
+            by = "; ".join(f"rule {old.id!r} derived it ({how})" for old, how in lost[name])
+            found.append(
+                Problem(
+                    f"this rule reads the derived fact {name!r}, which no rule derives any more: {by}",
+                    rule.location,
+                    rule.id,
+                )
+            )
+    return tuple(found)
 
 
 # -- contradictions ---------------------------------------------------------------------------

@@ -676,3 +676,25 @@ def test_cli_batch_applies_the_policy(tmp_path: Path) -> None:
     assert main(["batch", str(source), "-o", str(out), "--rules", str(DEFAULTS), "--policy", str(EXAMPLE)]) == 0
     rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
     assert [r["crowdsource"] for r in rows] == ["no", "yes"]
+
+
+def test_disabling_the_only_producer_of_a_derived_fact_warns(tmp_path: Path) -> None:
+    # start.lacks-skill alone derives external_skill_needed, which start.professional-work reads:
+    # without it, professional-work could never fire, and loaded flat the read would be an error.
+    policy = layer_of(tmp_path, "disable:\n  - {id: start.lacks-skill, reason: we always lack it}\n")
+    [problem] = load_layers([DEFAULTS], [policy]).warnings
+    assert problem.rule_id == "start.professional-work"
+    assert "reads the derived fact 'external_skill_needed', which no rule derives any more" in problem.message
+    assert "rule 'start.lacks-skill' derived it (disabled by layer 1 at " in problem.message
+    # A replacement that still derives the fact keeps the reader alive: no warning.
+    kept = layer_of(
+        tmp_path,
+        """\
+        replace:
+          - id: start.lacks-skill
+            description: Acme lacks every skill.
+            then: [{derive: {external_skill_needed: true}}]
+            source: {citation: Acme policy, status: V}
+        """,
+    )
+    assert load_layers([DEFAULTS], [kept]).warnings == ()
