@@ -7,11 +7,15 @@ these tests say what layering does whatever the shipped knowledge base holds.
 from __future__ import annotations
 
 import json
+import tempfile
 import textwrap
 import warnings
 from pathlib import Path
 
+import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crowdsourcing_rules import Advisor, RuleFileError
 from crowdsourcing_rules.cli import main
@@ -698,3 +702,30 @@ def test_disabling_the_only_producer_of_a_derived_fact_warns(tmp_path: Path) -> 
         """,
     )
     assert load_layers([DEFAULTS], [kept]).warnings == ()
+
+
+# -- properties -----------------------------------------------------------------------------------------
+
+DEFAULT_IDS = tuple(r.id for r in load_rules([DEFAULTS]))
+
+
+@given(st.sets(st.sampled_from(DEFAULT_IDS)), st.dictionaries(st.sampled_from(DEFAULT_IDS), st.integers(-50, 50)))
+@settings(max_examples=30)
+def test_disable_and_salience_equal_editing_the_defaults(disabled: set[str], saliences: dict[str, int]) -> None:
+    # A layer that disables some rules and re-prioritises others gives exactly the rule set of the
+    # defaults edited by hand: the disabled rules gone, the others with their new salience.
+    saliences = {k: v for k, v in saliences.items() if k not in disabled}
+    lines = [f"  - {{id: {rule_id}, reason: test}}" for rule_id in sorted(disabled)]
+    text = ("disable:\n" + "\n".join(lines) + "\n" if lines else "") + (
+        "salience:\n" + "".join(f"  {k}: {v}\n" for k, v in saliences.items()) if saliences else ""
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "policy.yaml").write_text(text or "rules: []\n", encoding="utf-8")
+        layered = load_layers([DEFAULTS], [Path(folder)])
+    expected = [
+        attrs.evolve(rule, salience=saliences.get(rule.id, rule.salience))
+        for rule in load_rules([DEFAULTS])
+        if rule.id not in disabled
+    ]
+    assert layered.ruleset.rules == tuple(expected)
+    assert all(origin == 0 for origin in layered.origin.values())
