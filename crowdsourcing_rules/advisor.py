@@ -211,7 +211,7 @@ class Advisor:
         for value in spec.values:
             if value == UNKNOWN:
                 continue
-            other = Task(task.id, tuple((k, value if k == name else v) for k, v in task.items))
+            other = Task(task.id, tuple((k, value if k == name else v) for k, v in task.items), task.vocabulary)
             with run.engine.session() as session:
                 _fired, resolved = infer(
                     run.compiled, session, other, max_firings=self.max_firings, resolver=run.resolver
