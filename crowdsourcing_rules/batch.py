@@ -335,7 +335,7 @@ def decide_frame(
     failure's message (``None`` for decided rows). Missing cells (``None``, ``NaN``, ``pd.NA``)
     count as facts not given.
 
-    >>> import pandas as pd
+    >>> import pytest; pd = pytest.importorskip("pandas")
     >>> df = pd.DataFrame({"id": ["a", "b"], "skill_level": ["licensed", "wizard"]}, index=[10, 20])
     >>> out = decide_frame(df)
     >>> out.loc[10, "crowdsource"], out.loc[20, "error"].splitlines()[0]
@@ -567,7 +567,7 @@ def run_batch_command(args: argparse.Namespace, rule_paths: Sequence[Path]) -> i
     if not args.input.is_file():
         print(f"error: {args.input}: no such file", file=sys.stderr)
         return 1
-    with Advisor.from_paths(rule_paths, engine=args.engine) as advisor:
+    with Advisor.from_paths(rule_paths, policy=getattr(args, "policy", ()), engine=args.engine) as advisor:
         vocabulary = advisor.ruleset.vocabulary
         lists = [f.name for f in vocabulary.facts if f.kind == "list"]
         consumed: collections.deque[Any] = collections.deque()
