@@ -25,6 +25,7 @@ Tasks are random valid facts from the vocabulary, seeded (``--seed``).
 from __future__ import annotations
 
 import argparse
+import collections
 import contextlib
 import gc
 import json
@@ -249,8 +250,10 @@ def _straight_partition(part: list[dict[str, Any]], paths: list[str]) -> list[in
 def straightforward_pool(paths: list[str], tasks: list[dict[str, Any]], workers: int, chunk: int = 200) -> float:
     import multiprocessing
 
+    from crowdsourcing_rules.batch import _start_method
+
     start = time.perf_counter()
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context(_start_method())  # as decide_many does
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_straight_init, initargs=(paths,)) as pool:
         chunks = [tasks[i : i + chunk] for i in range(0, len(tasks), chunk)]
         for _ in pool.map(_straight_chunk, chunks):
@@ -320,22 +323,39 @@ def section_latency(advisor: cr.Advisor, straight: Straightforward, tasks: list[
             higher_is_better=False)  # fmt: skip
 
 
+def _cpu() -> float:
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def section_workers(advisor: cr.Advisor, paths: list[str], tasks: list[dict[str, Any]], workers: int) -> None:
     header(f"Throughput with worker processes, {len(tasks):,} tasks (process start-up included)")
-    start = time.perf_counter()
-    for _ in decide_many(tasks, advisor=advisor):
-        pass
-    one = len(tasks) / (time.perf_counter() - start)
-    start = time.perf_counter()
-    for _ in decide_many(tasks, advisor=advisor, workers=workers):
-        pass
-    many = len(tasks) / (time.perf_counter() - start)
-    theirs_one = rate(Straightforward(compile_rules(cr.load_rules(paths))).decide, tasks)
-    theirs_many = straightforward_pool(paths, tasks, workers)
-    row("decide_many, workers=1", one, theirs_one, "tasks/s")
-    row(f"decide_many, workers={workers}", many, theirs_many, "tasks/s")
-    scaling = f"ours x{many / one:.2f}, straightforward x{theirs_many / theirs_one:.2f}"
-    print(f"  scaling workers={workers} / workers=1: {scaling}")
+    figures: dict[str, tuple[float, float]] = {}  # tasks/s, CPU µs per task (this process and its workers)
+
+    def measure(label: str, run: Callable[[], object]) -> None:
+        gc.collect()
+        cpu, start = _cpu(), time.perf_counter()
+        run()
+        wall = time.perf_counter() - start
+        figures[label] = (len(tasks) / wall, (_cpu() - cpu) / len(tasks) * 1e6)
+
+    measure("ours1", lambda: collections.deque(decide_many(tasks, advisor=advisor), maxlen=0))
+    measure("oursN", lambda: collections.deque(decide_many(tasks, advisor=advisor, workers=workers), maxlen=0))
+    straight = Straightforward(compile_rules(cr.load_rules(paths)))
+    measure("theirs1", lambda: [straight.decide(t) for t in tasks])
+    measure("theirsN", lambda: straightforward_pool(paths, tasks, workers))
+    row("decide_many, workers=1", figures["ours1"][0], figures["theirs1"][0], "tasks/s")
+    row(f"decide_many, workers={workers}", figures["oursN"][0], figures["theirsN"][0], "tasks/s")
+    row("  CPU per task, workers=1", figures["ours1"][1], figures["theirs1"][1], "µs", higher_is_better=False)
+    row(f"  CPU per task, workers={workers} (all processes)", figures["oursN"][1], figures["theirsN"][1], "µs",
+        higher_is_better=False)  # fmt: skip
+    ours = figures["oursN"][0] / figures["ours1"][0]
+    theirs = figures["theirsN"][0] / figures["theirs1"][0]
+    print(f"  scaling workers={workers} / workers=1: ours x{ours:.2f}, straightforward x{theirs:.2f}")
+    ideal = workers * figures["ours1"][1] / figures["oursN"][1]
+    print(f"  ours on {workers} idle cores, from CPU time (no start-up): at most x{ideal:.2f}")
 
 
 def section_dask(paths: list[str], tasks: list[dict[str, Any]], workers: int) -> None:

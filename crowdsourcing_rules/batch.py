@@ -24,6 +24,8 @@ import itertools
 import json
 import math
 import multiprocessing
+import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -239,12 +241,35 @@ def _decide_chunk(start: int, chunk: Sequence[object], questions: bool) -> list[
     return [_decide_one(_worker_advisor, start + n, task, questions) for n, task in enumerate(chunk)]
 
 
+def _threads() -> int:
+    """Threads of this process, as the OS counts them (C libraries start threads of their own)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Threads:"):
+                    return int(line.split()[1])
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return max(threading.active_count(), 2)
+
+
+def _start_method() -> str:
+    """``fork`` when this process has one thread (on Linux), else ``spawn``.
+
+    A forked worker starts at once: it has the package imported already (a spawned one imports it
+    again, about a second). But durable-rules keeps global state in its C extension behind a lock,
+    and a fork copies whatever lock another thread holds at that moment: with any other thread
+    alive, the workers are spawned.
+    """
+    if sys.platform.startswith("linux") and _threads() == 1:
+        return "fork"
+    return "spawn"
+
+
 def _decide_in_pool(
     tasks: Iterable[object], spec: _AdvisorSpec, workers: int, questions: bool, chunk_size: int
 ) -> Iterator[Result]:
-    # spawn, not fork: durable-rules keeps global state in its C extension, guarded by a lock that
-    # another thread of the parent may hold at the moment of a fork.
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context(_start_method())
     window = 2 * workers
     iterator = iter(tasks)
     pending: collections.deque[Future[list[Result]]] = collections.deque()
@@ -546,7 +571,6 @@ def add_batch_command(commands: Any, add_rules_options: Callable[[argparse.Argum
 
 def run_batch_command(args: argparse.Namespace, rule_paths: Sequence[Path]) -> int:
     """Run ``crowdsourcing-rules batch``; return the exit code."""
-    import sys
 
     try:
         in_format = file_format(args.input, args.format)
@@ -588,7 +612,10 @@ def run_batch_command(args: argparse.Namespace, rule_paths: Sequence[Path]) -> i
             workers=args.workers,
             questions=args.questions,
         )
-        shown = progress(results, enabled=not args.no_progress and sys.stderr.isatty())
+        # The first result before the bar: the worker processes then start while this process has
+        # one thread (tqdm starts a monitor thread), so they can be forked (see _start_method).
+        first = list(itertools.islice(results, 1))
+        shown = progress(itertools.chain(first, results), enabled=not args.no_progress and sys.stderr.isatty())
         try:
             with RowWriter(args.output, out_format, columns) as writer:
                 for index, result in enumerate(shown):

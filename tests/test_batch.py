@@ -119,6 +119,22 @@ def test_two_workers_same_results_same_order_bounded_window(advisor: cr.Advisor)
         list(decide_many([*GOOD, BAD], advisor=advisor, workers=2, strict=True, chunk_size=2))
 
 
+def test_workers_are_spawned_when_another_thread_is_alive() -> None:
+    # A fork would copy whatever lock that thread holds (durable-rules' among them).
+    import threading
+
+    from crowdsourcing_rules.batch import _start_method
+
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        assert _start_method() == "spawn"
+    finally:
+        release.set()
+        thread.join()
+
+
 # -- pandas ----------------------------------------------------------------------------------
 
 
