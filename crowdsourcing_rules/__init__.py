@@ -1,0 +1,57 @@
+"""crowdsourcing-rules: decide whether and how to crowdsource a task, from rules kept in data files.
+
+>>> import crowdsourcing_rules as cr
+>>> rec = cr.decide({"id": "t1", "task_type": "translation_localization"})
+>>> rec.task_id
+'t1'
+
+The public API is what this module exports; everything else is an implementation detail.
+"""
+
+from crowdsourcing_rules._version import __version__
+from crowdsourcing_rules.advisor import Advisor, decide, default_rules_path
+from crowdsourcing_rules.errors import (
+    CrowdsourcingRulesError,
+    EngineError,
+    EngineUnavailableError,
+    FiringLimitError,
+    InputError,
+    Location,
+    Problem,
+    RuleFileError,
+    TaskError,
+)
+from crowdsourcing_rules.loading import load_rules
+from crowdsourcing_rules.recommendation import Firing, Override, Recommendation, Risk
+from crowdsourcing_rules.rules import Rule, RuleSet, Source
+from crowdsourcing_rules.task import Task, parse_task, read_task_file
+from crowdsourcing_rules.vocabulary import Vocabulary, default_vocabulary
+
+__all__ = [
+    "Advisor",
+    "CrowdsourcingRulesError",
+    "EngineError",
+    "EngineUnavailableError",
+    "Firing",
+    "FiringLimitError",
+    "InputError",
+    "Location",
+    "Override",
+    "Problem",
+    "Recommendation",
+    "Risk",
+    "Rule",
+    "RuleFileError",
+    "RuleSet",
+    "Source",
+    "Task",
+    "TaskError",
+    "Vocabulary",
+    "__version__",
+    "decide",
+    "default_rules_path",
+    "default_vocabulary",
+    "load_rules",
+    "parse_task",
+    "read_task_file",
+]

@@ -1,0 +1,210 @@
+"""The durable-rules engine: the only module that imports ``durable``.
+
+What this module works around (see ``docs/engine.md``):
+
+- ``durable.engine.Host()`` starts two timer threads that re-arm themselves forever and dispatch
+  rulesets in the background. We evaluate synchronously, so our host starts none: no thread growth,
+  and nothing runs behind our back.
+- durable-rules is not thread-safe and keeps global state in its C extension: one process-wide lock
+  serialises every call into it.
+- Session state lives until deleted (and more than 1,024 live sessions raise ``MemoryError``): each
+  evaluation deletes its session in a ``finally``.
+- Asserting a fact that no rule matches raises ``MessageNotHandledException``; we assert only what
+  some condition reads, and treat that exception as "nothing activated".
+- Identical facts cannot be asserted twice in a session: the agenda asserts each item once.
+- An exception inside an action is stored by durable-rules instead of raised; our actions only
+  record the activation, and anything they raise is re-raised to the caller.
+- ``set_rulesets`` mutates its argument: we build a fresh dictionary each time.
+- A ruleset name can be registered once per host: each engine has its own host and a unique name,
+  and deletes its ruleset from the C engine when closed or garbage-collected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import threading
+import warnings
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from crowdsourcing_rules.compiling import CompiledRule, CompiledRules, Conjunction, ItemTest
+from crowdsourcing_rules.errors import EngineError, EngineUnavailableError
+
+with warnings.catch_warnings():
+    # durable's import warns about datetime.utcfromtimestamp on Python 3.12+.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    try:
+        import durable_rules_engine
+        from durable import engine as durable_engine
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise EngineUnavailableError(f"durable-rules cannot be imported: {error}") from error
+
+__all__ = ["DurableEngine"]
+
+_LOCK = threading.RLock()
+_NAMES = itertools.count(1)
+
+
+class _QuietHost(durable_engine.Host):  # type: ignore[misc]
+    """A host that starts no background timer threads: we dispatch synchronously."""
+
+    def _run(self) -> None:
+        pass
+
+
+def _value_pattern(values: frozenset[str] | None) -> list[dict[str, Any]]:
+    if values is None:
+        return []
+    ordered = sorted(values)
+    if len(ordered) == 1:
+        return [{"value": ordered[0]}]
+    return [{"$or": [{"value": v} for v in ordered]}]
+
+
+def _and(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def _task_pattern(conjunction: Conjunction) -> dict[str, Any]:
+    parts: list[dict[str, Any]] = [{"kind": "task"}]
+    for test in conjunction.task:
+        values = sorted(test.values)
+        parts.append({test.fact: values[0]} if len(values) == 1 else {"$or": [{test.fact: v} for v in values]})
+    return _and(parts)
+
+
+def _item_pattern(item: ItemTest) -> dict[str, Any]:
+    return _and([{"kind": "item"}, {"space": item.space}, {"name": item.name}, *_value_pattern(item.values)])
+
+
+def _patterns(rule: CompiledRule, conjunction: Conjunction, prefix: str) -> list[dict[str, Any]]:
+    patterns: list[dict[str, Any]] = [{f"{prefix}t": _task_pattern(conjunction)}]
+    if rule.stratum > 0:
+        patterns.append({f"{prefix}s": _and([{"kind": "stratum"}, {"n": rule.stratum}])})
+    for position, item in enumerate(conjunction.items):
+        name = f"{prefix}i{position}" + ("" if item.positive else "$not")
+        patterns.append({name: _item_pattern(item)})
+    return patterns
+
+
+def rule_definition(rule: CompiledRule) -> dict[str, Any]:
+    """A compiled rule as a durable-rules rule (without its action)."""
+    if len(rule.conjunctions) == 1:
+        return {"all": _patterns(rule, rule.conjunctions[0], "")}
+    return {
+        "any": [
+            {f"g{n}$all": _patterns(rule, conjunction, f"g{n}.")} for n, conjunction in enumerate(rule.conjunctions)
+        ]
+    }
+
+
+class DurableEngine:
+    """Rules compiled into one durable-rules ruleset; one session per task."""
+
+    name = "durable-rules"
+
+    def __init__(self, compiled: CompiledRules) -> None:
+        self._compiled = compiled
+        self._activated: list[int] = []
+        self._errors: list[BaseException] = []
+        self._sids = itertools.count(1)
+        self._ruleset_name = f"crowdsourcing_rules_{next(_NAMES)}"
+        self._closed = False
+        definition = {
+            f"r{rule.index}": {**rule_definition(rule), "run": self._action(rule.index)}
+            for rule in compiled.rules
+            if rule.conjunctions  # a rule whose condition can never hold has nothing to match
+        }
+        self._empty = not definition
+        self._host: Any = None
+        if self._empty:
+            return
+        with _LOCK:
+            host = _QuietHost()
+            host.set_rulesets({self._ruleset_name: definition})
+            handle = host.get_ruleset(self._ruleset_name)._handle
+        self._host = host
+        self._finalizer = weakref.finalize(self, _delete_ruleset, handle)
+
+    def _action(self, index: int) -> Callable[[Any], None]:
+        activated, errors = self._activated, self._errors
+
+        def action(c: Any) -> None:  # durable-rules requires exactly one parameter
+            try:
+                activated.append(index)
+            except BaseException as error:  # pragma: no cover - re-raised by _assert
+                errors.append(error)
+
+        return action
+
+    def close(self) -> None:
+        """Delete the ruleset from durable-rules' C engine; the engine cannot be used afterwards."""
+        with _LOCK:
+            self._closed = True
+            if not self._empty:
+                self._finalizer()
+
+    @contextmanager
+    def session(self) -> Iterator[_DurableSession]:
+        with _LOCK:
+            if self._closed:
+                raise EngineError("this engine is closed")
+            sid = str(next(self._sids))
+            session = _DurableSession(self, sid)
+            try:
+                yield session
+            finally:
+                self._activated.clear()
+                self._errors.clear()
+                if session.used:
+                    with contextlib.suppress(Exception):  # no state exists when nothing matched
+                        self._host.delete_state(self._ruleset_name, sid)
+
+    def _assert(self, sid: str, fact: dict[str, Any]) -> list[int]:
+        if self._empty:
+            return []
+        self._activated.clear()
+        fact["sid"] = sid
+        try:
+            self._host.assert_fact(self._ruleset_name, fact)
+        except durable_engine.MessageNotHandledException:
+            pass  # no condition reads this fact: nothing is activated
+        except durable_engine.MessageObservedException:  # pragma: no cover - the agenda asserts once
+            pass
+        except Exception as error:
+            raise EngineError(f"durable-rules failed on {fact!r}: {error}") from error
+        if self._errors:
+            error = self._errors[0]
+            self._errors.clear()
+            raise EngineError(f"a rule action failed: {error!r}") from error
+        activated = list(self._activated)
+        self._activated.clear()
+        return activated
+
+
+class _DurableSession:
+    def __init__(self, engine: DurableEngine, sid: str) -> None:
+        self._engine = engine
+        self._sid = sid
+        self.used = False
+
+    def _assert(self, fact: dict[str, Any]) -> list[int]:
+        self.used = True
+        return self._engine._assert(self._sid, fact)
+
+    def assert_task(self, facts: dict[str, str]) -> list[int]:
+        return self._assert({"kind": "task", **facts})
+
+    def assert_item(self, space: str, name: str, value: str) -> list[int]:
+        return self._assert({"kind": "item", "space": space, "name": name, "value": value})
+
+    def assert_stratum(self, stratum: int) -> list[int]:
+        return self._assert({"kind": "stratum", "n": stratum})
+
+
+def _delete_ruleset(handle: int) -> None:
+    with _LOCK, contextlib.suppress(Exception):  # best effort, also at interpreter exit
+        durable_rules_engine.delete_ruleset(handle)

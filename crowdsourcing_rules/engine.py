@@ -1,0 +1,113 @@
+"""The engine interface, and the agenda that decides which activated rule fires next.
+
+An engine does the matching: given facts asserted into a session, it reports which rules became
+activated (durable-rules does this with its Rete network). The agenda here does the rest, the same
+for every engine: fire the activated rule of highest salience (ties by rule id), assert what it
+derives, move to the next stratum when nothing is left to fire.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from crowdsourcing_rules.compiling import CompiledRule, CompiledRules
+from crowdsourcing_rules.errors import FiringLimitError
+from crowdsourcing_rules.resolution import Resolved, resolve
+from crowdsourcing_rules.task import Task
+from crowdsourcing_rules.vocabulary import UNKNOWN
+
+__all__ = ["DEFAULT_MAX_FIRINGS", "Engine", "Session", "infer", "task_facts"]
+
+DEFAULT_MAX_FIRINGS = 10_000
+
+
+class Session(Protocol):
+    """One task's working memory inside an engine."""
+
+    def assert_task(self, facts: dict[str, str]) -> Iterable[int]:
+        """Assert the task's single-valued facts; return the indices of newly activated rules."""
+
+    def assert_item(self, space: str, name: str, value: str) -> Iterable[int]:
+        """Assert one item (a list element, a derived fact, a resolved output)."""
+
+    def assert_stratum(self, stratum: int) -> Iterable[int]:
+        """Open a stratum: rules placed in it may now be activated."""
+
+
+class Engine(Protocol):
+    """Matches compiled rules against facts."""
+
+    name: str
+
+    def session(self) -> AbstractContextManager[Session]:
+        """A fresh session, deleted when the context exits."""
+
+    def close(self) -> None:
+        """Release what the engine holds (for durable-rules: the compiled ruleset)."""
+
+
+def task_facts(compiled: CompiledRules, task: Task) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """What to assert for a task: single-valued facts that rules read, and list items."""
+    single: dict[str, str] = {}
+    for name in compiled.task_facts:
+        value = task.get(name)
+        if name in compiled.text_facts:
+            single[name] = "known" if value else UNKNOWN
+        else:
+            single[name] = str(value) if value is not None else UNKNOWN
+    items = [
+        (name, value)
+        for name in sorted(compiled.list_inputs)
+        for value in dict.fromkeys(v.casefold() for v in (task.get(name) or ()))  # type: ignore[union-attr]
+    ]
+    return single, items
+
+
+def infer(
+    compiled: CompiledRules, session: Session, task: Task, *, max_firings: int = DEFAULT_MAX_FIRINGS
+) -> tuple[list[CompiledRule], Resolved]:
+    """Run the rules on a task; return the fired rules in order and the resolved outputs."""
+    rules = compiled.rules
+    agenda: list[tuple[tuple[int, int, str], int]] = []
+    seen: set[int] = set()  # rules activated at least once: each fires at most once per task
+    fired: list[CompiledRule] = []
+    asserted: set[tuple[str, str, str]] = set()
+
+    def activate(indices: Iterable[int]) -> None:
+        for index in indices:
+            if index not in seen:
+                seen.add(index)
+                heapq.heappush(agenda, (rules[index].agenda_key, index))
+
+    def put(space: str, name: str, value: str) -> None:
+        if (space, name, value) not in asserted:
+            asserted.add((space, name, value))
+            activate(session.assert_item(space, name, value))
+
+    single, items = task_facts(compiled, task)
+    activate(session.assert_task(single))
+    for name, value in items:
+        put("input", name, value)
+    outputs_read = dict(compiled.outputs_read_by_stratum)
+    for stratum in compiled.strata:
+        if stratum > 0:
+            resolved = resolve([r.rule for r in fired])
+            for output in sorted(outputs_read.get(stratum, ())):
+                for value in resolved.items(output):
+                    put("output", output, value)
+            activate(session.assert_stratum(stratum))
+        while agenda and agenda[0][0][0] <= stratum:
+            _key, index = heapq.heappop(agenda)
+            if len(fired) >= max_firings:
+                raise FiringLimitError(
+                    max_firings, [r.id for r in fired], [rules[i].id for _k, i in sorted(agenda)] + [rules[index].id]
+                )
+            rule = rules[index]
+            fired.append(rule)
+            for conclusion in rule.rule.then:
+                if conclusion.kind == "derive" and conclusion.name in compiled.derived_read:
+                    put("derived", str(conclusion.name), conclusion.value)
+    return fired, resolve([r.rule for r in fired])

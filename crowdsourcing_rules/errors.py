@@ -1,0 +1,104 @@
+"""The library's exceptions.
+
+Every error the library raises on purpose derives from one base class::
+
+    CrowdsourcingRulesError
+    ├── InputError (ValueError)            bad input, reported with every problem at once
+    │   ├── RuleFileError                  a rule file: syntax, keys, ids, facts, values
+    │   └── TaskError                      a task: unknown fields, wrong types or values
+    └── EngineError (RuntimeError)         evaluation went wrong
+        ├── FiringLimitError               more firings than the limit allows
+        └── EngineUnavailableError         the requested engine cannot be used here
+
+An :class:`InputError` carries its :class:`Problem` objects, each located as
+``path:line:col: message (rule 'id')`` so that a user can fix a file in one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+__all__ = [
+    "CrowdsourcingRulesError",
+    "EngineError",
+    "EngineUnavailableError",
+    "FiringLimitError",
+    "InputError",
+    "Location",
+    "Problem",
+    "RuleFileError",
+    "TaskError",
+]
+
+
+@attrs.frozen(order=True)
+class Location:
+    """A place in a file: 1-based line and column; 0 when unknown."""
+
+    path: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.path}:{self.line}:{self.column}"
+        return self.path
+
+
+@attrs.frozen
+class Problem:
+    """One problem found in an input, with where it is and what was expected."""
+
+    message: str
+    location: Location | None = None
+    rule_id: str | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.message}" if self.location else self.message
+        if self.rule_id:
+            text += f" (rule '{self.rule_id}')"
+        return text
+
+
+class CrowdsourcingRulesError(Exception):
+    """Base class of every error raised by crowdsourcing_rules."""
+
+
+class InputError(CrowdsourcingRulesError, ValueError):
+    """Input that cannot be used; ``problems`` lists every problem found."""
+
+    def __init__(self, summary: str, problems: Iterable[Problem] = ()) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        self.summary = summary
+        lines = [summary, *(f"  {problem}" for problem in self.problems)]
+        super().__init__("\n".join(lines))
+
+
+class RuleFileError(InputError):
+    """One or more rule files are invalid."""
+
+
+class TaskError(InputError):
+    """A task's facts are invalid."""
+
+
+class EngineError(CrowdsourcingRulesError, RuntimeError):
+    """Evaluation of the rules failed."""
+
+
+class FiringLimitError(EngineError):
+    """The rules fired more often than the limit allows for one task."""
+
+    def __init__(self, limit: int, fired: Iterable[str], pending: Iterable[str]) -> None:
+        self.limit = limit
+        self.fired = tuple(fired)
+        self.pending = tuple(pending)
+        last = ", ".join(self.fired[-10:])
+        waiting = ", ".join(self.pending) or "none"
+        super().__init__(f"firing limit of {limit} reached; last rules fired: {last}; rules still waiting: {waiting}")
+
+
+class EngineUnavailableError(EngineError):
+    """The requested inference engine cannot run in this environment."""
