@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,13 @@ def rule_files() -> list[Path]:
 
 def all_rules() -> list[dict[str, Any]]:
     """Every rule of the shipped rule files, as plain data, with its file name under `_file`."""
+    return list(_all_rules())
+
+
+@functools.cache
+def _all_rules() -> tuple[dict[str, Any], ...]:
     rules: list[dict[str, Any]] = []
     for path in rule_files():
         for rule in read_yaml(path).get("rules", []):
             rules.append({**rule, "_file": path.name})
-    return rules
+    return tuple(rules)
