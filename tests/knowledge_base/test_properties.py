@@ -76,6 +76,9 @@ def test_recommendation_is_complete_and_consistent(advisor: cr.Advisor, task: di
     for risk in rec.risks:
         assert risk.mitigations, risk.id
         assert risk.severity in {"low", "medium", "high"}
+    # The knowledge base never leaves a single-valued output to the rule-id tie-break.
+    ties = [(f.rule_id, o) for f in rec.trace for o in f.overridden if o.reason.startswith("conflict")]
+    assert not ties
 
 
 @KB_SETTINGS
