@@ -10,6 +10,7 @@ tag that names no known element is reported as a typo.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import pytest
 
@@ -70,21 +71,33 @@ LITERATURE_RULES = tuple(f"lit.R{n}" for n in range(1, 18))
 KNOWN_TAGS = frozenset(CARD_ELEMENTS) | frozenset(LITERATURE_RULES)
 
 
-def _covers() -> dict[str, list[str]]:
+def _covers(rules: list[dict[str, Any]] | None = None) -> dict[str, list[str]]:
     by_tag: dict[str, list[str]] = defaultdict(list)
-    for rule in all_rules():
+    for rule in all_rules() if rules is None else rules:
         for tag in (rule.get("metadata") or {}).get("covers", []):
             by_tag[tag].append(rule["id"])
     return by_tag
 
 
-def _raised_risks() -> dict[str, list[str]]:
+def _raised_risks(rules: list[dict[str, Any]] | None = None) -> dict[str, list[str]]:
     by_risk: dict[str, list[str]] = defaultdict(list)
-    for rule in all_rules():
+    for rule in all_rules() if rules is None else rules:
         for conclusion in rule["then"]:
             if "risk" in conclusion:
                 by_risk[conclusion["risk"]["id"]].append(rule["id"])
     return by_risk
+
+
+def test_the_coverage_check_can_fail() -> None:
+    """Without the rules that cover an element or raise a risk, the check reports it."""
+    rules = all_rules()
+    without_difficulty = [
+        r for r in rules if "card.header.difficulty" not in (r.get("metadata") or {}).get("covers", [])
+    ]
+    assert len(without_difficulty) < len(rules)
+    assert not _covers(without_difficulty).get("card.header.difficulty")
+    without_security = [r for r in rules if not r["id"].startswith("risk.security.")]
+    assert not _raised_risks(without_security).get("security")
 
 
 @pytest.mark.parametrize("element", CARD_ELEMENTS)
