@@ -10,7 +10,6 @@ a strict expected failure, with the reason and the source. None is disputed at p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import pytest
 
 import crowdsourcing_rules as cr
 
-from ._kb import CASES_DIR, RULES_DIR, read_yaml
+from ._kb import CASES_DIR, read_yaml
 
 # case id -> (reason, source). Each becomes pytest.mark.xfail(strict=True).
 DISPUTED: dict[str, tuple[str, str]] = {}
@@ -36,12 +35,6 @@ def _case_params(*, mark_disputed: bool = True) -> list[Any]:
             marks.append(pytest.mark.xfail(strict=True, reason=f"{reason} (source: {source})"))
         params.append(pytest.param(path, id=path.stem, marks=marks))
     return params
-
-
-@pytest.fixture(scope="module")
-def advisor() -> Iterator[cr.Advisor]:
-    with cr.Advisor.from_paths([RULES_DIR]) as adv:
-        yield adv
 
 
 def _first(values: tuple[str, ...]) -> str | None:

@@ -6,14 +6,13 @@ pins the same expectations, with the reasoning again in short.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import crowdsourcing_rules as cr
 
-from ._kb import EXAMPLES_DIR, RULES_DIR
+from ._kb import EXAMPLES_DIR
 
 EXPECTED: dict[str, dict[str, Any]] = {
     # Routine department task; well-specified variants for a known skill: a labour-market
@@ -115,12 +114,6 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "plan_contains": ["algorithm marketplaces"],
     },
 }
-
-
-@pytest.fixture(scope="module")
-def advisor() -> Iterator[cr.Advisor]:
-    with cr.Advisor.from_paths([RULES_DIR]) as adv:
-        yield adv
 
 
 def test_every_example_has_an_expectation() -> None:

@@ -6,14 +6,9 @@ about, so a failure points at the rule that stopped doing its job.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
 import crowdsourcing_rules as cr
-
-from ._kb import RULES_DIR
 
 # A routine paid job: nothing sensitive, nothing core, a dedicated person to run it.
 BASE: dict[str, Any] = {
@@ -40,12 +35,6 @@ BASE: dict[str, Any] = {
     "remuneration": "paid",
     "platform_experience": True,
 }
-
-
-@pytest.fixture(scope="module")
-def advisor() -> Iterator[cr.Advisor]:
-    with cr.Advisor.from_paths([RULES_DIR]) as adv:
-        yield adv
 
 
 def decide(advisor: cr.Advisor, **facts: Any) -> cr.Recommendation:

@@ -9,17 +9,13 @@ gets qualification-based preselection.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import crowdsourcing_rules as cr
 from crowdsourcing_rules.vocabulary import FactSpec, default_vocabulary
-
-from ._kb import RULES_DIR
 
 VOCABULARY = default_vocabulary()
 VERDICTS = {"yes", "no", "with_conditions"}
@@ -43,13 +39,6 @@ def tasks(draw: st.DrawFn) -> dict[str, Any]:
         if spec.name != "id" and draw(st.booleans() | st.just(True)):
             task[spec.name] = draw(_value(spec))
     return task
-
-
-# The property tests evaluate many tasks; one advisor for the module.
-@pytest.fixture(scope="module")
-def advisor() -> Iterator[cr.Advisor]:
-    with cr.Advisor.from_paths([RULES_DIR]) as adv:
-        yield adv
 
 
 KB_SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
