@@ -404,11 +404,11 @@ def _memory_child(kind: str, count: int, seed: int, paths: list[str], checkpoint
     return report
 
 
-def section_memory(paths: list[str], count: int, seed: int) -> None:
+def section_memory(paths: list[str], count: int, seed: int, kinds: tuple[str, ...] = ("ours", "theirs")) -> None:
     checkpoints = sorted({c for c in (1_000, 10_000, 100_000, count) if c <= count})
     header(f"Resident memory (MiB), fresh process each, {count:,} decisions")
     reports = {}
-    for kind in ("ours", "theirs"):
+    for kind in kinds:
         here = str(Path(__file__).parent)
         code = (
             f"import json, sys; sys.path.insert(0, {here!r}); import bench; "
@@ -418,6 +418,15 @@ def section_memory(paths: list[str], count: int, seed: int) -> None:
         out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
         reports[kind] = json.loads(out.strip().splitlines()[-1])
         print(f"  ({kind}: {count / (time.perf_counter() - start):,.0f} tasks/s including start-up)")
+    if len(reports) == 1:  # one engine only (--memory-engines)
+        for kind, report in reports.items():
+            for mark, value in report.items():
+                print(f"  {kind}: {mark:<10} {value:8.1f} MiB")
+            if "10000" in report:
+                print(
+                    f"  {kind}: memory after {count:,} vs after 10,000: {report[str(count)] / report['10000'] - 1:+.1%}"
+                )
+        return
     for mark in ["start", *map(str, checkpoints), "peak"]:
         label = (
             f"after {int(mark):,} decisions"
@@ -438,6 +447,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rules", action="append", help="rule files (default: the shipped rules)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--million", action="store_true", help="memory section over 1,000,000 decisions")
+    parser.add_argument("--memory-tasks", type=int, help="decisions of the memory section (default: --tasks)")
+    parser.add_argument("--memory-engines", default="ours,theirs", help="ours, theirs or both (default)")
     parser.add_argument(
         "--only", default="load,throughput,latency,workers,dask,memory", help="comma-separated sections to run"
     )
@@ -468,7 +479,8 @@ def main(argv: list[str] | None = None) -> int:
     if "dask" in sections:
         section_dask(paths, tasks, args.workers)
     if "memory" in sections:
-        section_memory(paths, 1_000_000 if args.million else max(args.tasks, 10_000), args.seed)
+        count = 1_000_000 if args.million else (args.memory_tasks or max(args.tasks, 10_000))
+        section_memory(paths, count, args.seed, tuple(args.memory_engines.split(",")))
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
     return 0
 
