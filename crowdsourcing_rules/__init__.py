@@ -10,6 +10,7 @@ The public API is what this module exports; everything else is an implementation
 
 from crowdsourcing_rules._version import __version__
 from crowdsourcing_rules.advisor import Advisor, decide, default_rules_path
+from crowdsourcing_rules.analysis import CheckReport, Finding, check
 from crowdsourcing_rules.errors import (
     CrowdsourcingRulesError,
     EngineError,
@@ -21,6 +22,7 @@ from crowdsourcing_rules.errors import (
     RuleFileError,
     TaskError,
 )
+from crowdsourcing_rules.graph import RuleGraph, rule_graph
 from crowdsourcing_rules.loading import load_rules
 from crowdsourcing_rules.recommendation import Firing, Override, Recommendation, Risk
 from crowdsourcing_rules.rules import Rule, RuleSet, Source
@@ -29,9 +31,11 @@ from crowdsourcing_rules.vocabulary import Vocabulary, default_vocabulary
 
 __all__ = [
     "Advisor",
+    "CheckReport",
     "CrowdsourcingRulesError",
     "EngineError",
     "EngineUnavailableError",
+    "Finding",
     "Firing",
     "FiringLimitError",
     "InputError",
@@ -42,16 +46,19 @@ __all__ = [
     "Risk",
     "Rule",
     "RuleFileError",
+    "RuleGraph",
     "RuleSet",
     "Source",
     "Task",
     "TaskError",
     "Vocabulary",
     "__version__",
+    "check",
     "decide",
     "default_rules_path",
     "default_vocabulary",
     "load_rules",
     "parse_task",
     "read_task_file",
+    "rule_graph",
 ]

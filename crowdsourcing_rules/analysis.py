@@ -34,9 +34,11 @@ example.yaml:7:23: CR201 error: rule can never fire: its tests of 'urgency' leav
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import json
 import random
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -948,3 +950,51 @@ def _show(task: Mapping[str, Any]) -> str:
     if not task:
         return "{} (every fact unknown)"
     return json.dumps(dict(task), ensure_ascii=False)
+
+
+# -- command line ------------------------------------------------------------------------------
+
+
+def add_check_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``crowdsourcing-rules check``."""
+    parser.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="rule files or directories (default: the shipped rules)"
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.add_argument("--strict", action="store_true", help="warnings fail the check too (exit code 1)")
+    parser.add_argument(
+        "--ignore", action="append", default=[], metavar="CODE", help="leave out the findings of this code (repeatable)"
+    )
+    parser.add_argument(
+        "--max-combinations",
+        type=int,
+        default=DEFAULT_MAX_COMBINATIONS,
+        metavar="N",
+        help=f"search the input space exhaustively up to N combinations (default: {DEFAULT_MAX_COMBINATIONS})",
+    )
+    parser.add_argument(
+        "--samples",
+        type=int,
+        default=DEFAULT_SAMPLES,
+        metavar="N",
+        help=f"otherwise evaluate N sampled combinations; 0 turns the gap search off (default: {DEFAULT_SAMPLES})",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the sampling (default: 0)")
+
+
+def check_command(args: argparse.Namespace) -> int:
+    """Run ``crowdsourcing-rules check``: 0 clean, 1 errors (or warnings with ``--strict``)."""
+    from crowdsourcing_rules.advisor import default_rules_path
+
+    unknown = sorted(set(args.ignore) - set(CODES))
+    if unknown:
+        print(f"error: unknown finding code(s) {', '.join(unknown)}; see docs/analysis.md", file=sys.stderr)
+        return 2
+    report = check(
+        args.paths or [default_rules_path()],
+        max_combinations=args.max_combinations,
+        samples=args.samples,
+        seed=args.seed,
+    ).ignoring(args.ignore)
+    print(report.to_json() if args.format == "json" else report.to_text())
+    return 1 if report.failed(strict=args.strict) else 0

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from crowdsourcing_rules import __version__
+from crowdsourcing_rules import __version__, analysis, graph
 from crowdsourcing_rules.advisor import Advisor, default_rules_path
 from crowdsourcing_rules.errors import CrowdsourcingRulesError, InputError
 from crowdsourcing_rules.loading import load_rules
@@ -59,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", help="load rule files and report every problem")
     _add_rules_options(validate)
+
+    check = commands.add_parser(
+        "check", help="analyse rule files: cycles, rules that never fire, shadowing, conflicts, gaps"
+    )
+    analysis.add_check_arguments(check)
+
+    draw = commands.add_parser("graph", help="the graph of rules and facts as text, Mermaid or DOT")
+    graph.add_graph_arguments(draw)
     return parser
 
 
@@ -74,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             Advisor(ruleset, engine=args.engine)  # compiling finds cycles too
             print(f"{len(ruleset)} rules, no problems")
             return 0
+        if args.command == "check":
+            return analysis.check_command(args)
+        if args.command == "graph":
+            return graph.graph_command(args)
     except InputError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

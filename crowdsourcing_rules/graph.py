@@ -18,9 +18,12 @@ preselection not applicable (``output:crowdsource -> output:granularity`` and so
 
 from __future__ import annotations
 
+import argparse
 import io
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -538,3 +541,48 @@ class RuleGraph:
             f"<RuleGraph: {counts['rule']} rules, {counts['input']} input facts, "
             f"{counts['derived']} derived facts, {counts['output']} outputs>"
         )
+
+
+# -- command line ------------------------------------------------------------------------------
+
+GRAPH_FORMATS = ("text", "mermaid", "dot")
+
+
+def add_graph_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``crowdsourcing-rules graph``."""
+    parser.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="rule files or directories (default: the shipped rules)"
+    )
+    parser.add_argument("--format", choices=GRAPH_FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
+    parser.add_argument(
+        "--output-of", metavar="OUTPUT", help="only what can influence this output or fact (e.g. crowd_types)"
+    )
+    parser.add_argument("--around", metavar="RULE_ID", help="only this rule and its neighbours")
+    parser.add_argument(
+        "--radius", type=int, default=1, metavar="N", help="with --around: steps from rule to rule (default: 1)"
+    )
+
+
+def graph_command(args: argparse.Namespace) -> int:
+    """Run ``crowdsourcing-rules graph``; return the exit code."""
+    from crowdsourcing_rules.advisor import default_rules_path
+    from crowdsourcing_rules.loading import load_rules
+
+    graph = rule_graph(load_rules(args.paths or [default_rules_path()]))
+    try:
+        if args.output_of:
+            graph = graph.output_of(args.output_of)
+        if args.around:
+            graph = graph.around(args.around, radius=args.radius)
+    except KeyError as error:
+        print(f"error: {error.args[0]}", file=sys.stderr)
+        return 1
+    text = {"text": graph.to_text, "mermaid": graph.to_mermaid, "dot": graph.to_dot}[args.format]()
+    if not text.endswith("\n"):
+        text += "\n"
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
