@@ -524,7 +524,13 @@ class _Checker:
             producers = sorted(
                 r.id
                 for r in self.ruleset
-                if any(_target(c) == (missing.space, missing.name) for c in r.then) and r.id != rule.id
+                if r.id != rule.id
+                and any(
+                    _target(c) == (missing.space, missing.name)
+                    and c.kind != "remove"
+                    and (missing.values is None or _concluded_value(c) in missing.values)
+                    for c in r.then
+                )
             )
             why = (
                 f"; only rules that can never fire conclude it ({', '.join(producers)})"
@@ -760,15 +766,19 @@ class _Checker:
         total = 1
         for _name, options in dimensions:
             total *= len(options)
-        if total <= self.max_combinations:
+        sizes = [len(o) for _n, o in dimensions]
+        if total <= max(self.max_combinations, self.samples):  # sampling would cost as much
             method = "exhaustive"
-            combos: Iterable[tuple[int, ...]] = itertools.product(*(range(len(o)) for _n, o in dimensions))
+            combos: Iterable[tuple[int, ...]] = itertools.product(*(range(n) for n in sizes))
             count = total
         else:
             method = "sampled"
             generator = random.Random(self.seed)
             count = self.samples
-            combos = (tuple(generator.randrange(len(o)) for _n, o in dimensions) for _ in range(count))
+            if total < 2**62:  # distinct combinations, drawn by their index
+                combos = (_decode(i, sizes) for i in sorted(generator.sample(range(total), count)))
+            else:
+                combos = (tuple(generator.randrange(n) for n in sizes) for _ in range(count))
         pairs = {(a, b) for a, b, *_rest in candidates}
         gaps: dict[str, list[tuple[int, int, dict[str, Any]]]] = {"CR601": [], "CR602": [], "CR603": []}
         counts = dict.fromkeys(gaps, 0)
@@ -876,8 +886,8 @@ class _Checker:
                 continue
             self.add(
                 "CR205",
-                f"rule can never fire: it fired for none of the {search.combinations} input combinations of an "
-                "exhaustive search (its condition needs facts or outputs that never hold together)",
+                f"rule can never fire: it fired for none of the {_plural(search.combinations, 'input combination')} "
+                "of an exhaustive search (its condition needs facts or outputs that never hold together)",
                 rule.location,
                 [rule.id],
             )
@@ -917,6 +927,15 @@ def _alternatives(
     return out
 
 
+def _decode(index: int, sizes: Sequence[int]) -> tuple[int, ...]:
+    """The combination with this index in :func:`itertools.product` order."""
+    digits = []
+    for size in reversed(sizes):
+        index, digit = divmod(index, size)
+        digits.append(digit)
+    return tuple(reversed(digits))
+
+
 def _items_imply(strong: Sequence[ItemTest], weak: Sequence[ItemTest]) -> bool:
     """Every item test in ``weak`` follows from one in ``strong``."""
 
@@ -928,6 +947,15 @@ def _items_imply(strong: Sequence[ItemTest], weak: Sequence[ItemTest]) -> bool:
         return s.values is None or (w.values is not None and w.values <= s.values)
 
     return all(any(follows(s, w) for s in strong) for w in weak)
+
+
+def _concluded_value(conclusion: Conclusion) -> str:
+    """The value an item of the conclusion's output or fact takes (what a condition tests)."""
+    if conclusion.kind == "risk":
+        return str(conclusion.name)
+    if conclusion.kind in ("condition", "plan"):
+        return "present"
+    return conclusion.value
 
 
 def _target(conclusion: Conclusion) -> tuple[str, str]:
