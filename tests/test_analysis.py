@@ -1,0 +1,221 @@
+"""``check``: each kind of finding caught in a rule file written to hold exactly that defect.
+
+The fixtures in ``tests/fixtures/analysis/`` each say in a comment what their defect is. All but
+the gap fixtures share one background rule (``base.default``) that concludes a verdict, a
+granularity and a crowd type for every task, so that no gap hides the finding under test.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import crowdsourcing_rules as cr
+from crowdsourcing_rules.analysis import CODES, _alternatives, check
+from crowdsourcing_rules.cli import main
+from crowdsourcing_rules.compiling import _dnf, _merge
+
+FIXTURES = Path(__file__).parent / "fixtures" / "analysis"
+
+
+def run(name: str, **options: int) -> cr.CheckReport:
+    return check([FIXTURES / f"{name}.yaml"], **options)
+
+
+def problems(report: cr.CheckReport) -> list[cr.Finding]:
+    """Every finding but the note on how the gap search was done."""
+    return [f for f in report.findings if f.code != "CR600"]
+
+
+# (fixture, code, line, column, rule ids): the location is the place to fix.
+DEFECTS = [
+    # the misspelt fact name 'urgncy'
+    ("load_error", "CR001", 13, 12, ("typo.urgent",)),
+    # the id of the first rule of the cycle (smallest id)
+    ("cycle", "CR101", 12, 5, ("cycle.a", "cycle.b")),
+    # the id of the rule that reads the verdict it concludes, as the loader reports it
+    ("stratified_cycle", "CR102", 11, 5, ("loop.verdict",)),
+    # the 'above' test: nothing is above high
+    ("contradiction_input", "CR201", 14, 17, ("never.above-high",)),
+    # the 'known: false' test, which contradicts 'expert_work: true' before it
+    ("contradiction_items", "CR202", 23, 25, ("items.contradiction",)),
+    # the value 'contest' that no rule sets
+    ("unreachable_value", "CR203", 13, 25, ("contest.rules",)),
+    # the 'above' test of the first alternative
+    ("dead_alternative", "CR204", 15, 21, ("alt.urgent",)),
+    # the id of the rule that no input combination fires
+    ("never_fired", "CR205", 18, 5, ("review.missing",)),
+    # the name of the derived fact in its 'derive'
+    ("unread_derived", "CR301", 15, 18, ("unread.expert",)),
+    # the id of the second of the two equal rules
+    ("duplicate", "CR401", 17, 5, ("dup.second", "dup.first")),
+    # the id of the rule that adds nothing
+    ("shadowed", "CR402", 19, 5, ("shadow.narrow", "shadow.wide")),
+    # the 'set' of the rule that loses the conflict (the larger id)
+    ("conflict", "CR501", 16, 15, ("conflict.rich", "conflict.urgent")),
+    # the id of the first rule that concludes a verdict
+    ("gap_verdict", "CR601", 3, 5, ("verdict.slow", "verdict.urgent")),
+    # the id of the only rule that concludes a granularity
+    ("gap_granularity", "CR602", 11, 5, ("urgent.granularity",)),
+    # the id of the only rule that adds a crowd type
+    ("gap_crowd", "CR603", 10, 5, ("urgent.crowd",)),
+]
+
+
+@pytest.mark.parametrize(("name", "code", "line", "column", "rule_ids"), DEFECTS, ids=[d[1] for d in DEFECTS])
+def test_each_defect_is_found_alone_and_located(name: str, code: str, line: int, column: int, rule_ids: tuple) -> None:
+    report = run(name)
+    found = problems(report)
+    assert [(f.code, f.location.line, f.location.column, f.rule_ids) for f in found] == [(code, line, column, rule_ids)]
+    assert Path(found[0].location.path).name == f"{name}.yaml"
+    assert str(found[0]).startswith(f"{found[0].location}: {code} {CODES[code][0]}: ")
+    assert report.failed(strict=True)
+    assert report.failed() == (CODES[code][0] == "error")
+
+
+def test_every_code_has_a_fixture_or_a_test() -> None:
+    covered = {d[1] for d in DEFECTS} | {"CR502", "CR600"}  # CR502 and CR600: tests below
+    assert covered == set(CODES)
+
+
+def test_clean_rules_have_only_the_search_note() -> None:
+    report = run("clean")
+    assert report.codes() == ("CR600",)
+    assert report.search is not None and report.search.method == "exhaustive"
+    # in_house_capability (none / other), skill_level (professional and up / other),
+    # platform_experience (true / other), skills_needed (with / without 'french law')
+    assert report.search.combinations == 16
+    assert not report.failed(strict=True)
+
+
+def test_a_cycle_is_spelt_out_and_said_not_to_loop() -> None:
+    (finding,) = problems(run("cycle"))
+    assert "cycle.a -> cycle.b -> cycle.a" in finding.message
+    assert "cannot loop at run time" in finding.message
+    assert finding.details["cycle"] == ["cycle.a", "cycle.b", "cycle.a"]
+
+
+def test_a_cycle_through_an_output_is_a_load_error_and_skips_the_search() -> None:
+    report = run("stratified_cycle")
+    (finding,) = problems(report)
+    assert "loop.verdict -> loop.verdict" in finding.message
+    assert report.search is not None and report.search.method == "skipped"
+    # decide and validate refuse the same rules
+    assert main(["validate", "--rules", str(FIXTURES / "stratified_cycle.yaml")]) == 1
+
+
+def test_a_conflict_comes_with_a_task_on_which_both_rules_fire() -> None:
+    (finding,) = problems(run("conflict"))
+    example = finding.details["example"]
+    assert example == {"budget": "high", "urgency": "high"}
+    rec = cr.Advisor.from_paths([FIXTURES / "conflict.yaml"], engine="reference").decide(
+        {"id": "t", **example}, questions=False
+    )
+    assert {"conflict.rich", "conflict.urgent"} <= {f.rule_id for f in rec.trace}
+    assert rec.preselection == "context_specific"  # the smaller id wins, as the message says
+
+
+def test_exhaustive_search_rules_out_a_conflict_that_sampling_can_only_suspect() -> None:
+    """pick.context needs 'flagged' absent, but flag.urgent derives it whenever urgency is high."""
+    exhaustive = run("possible_conflict")
+    assert [f.code for f in problems(exhaustive)] == ["CR205"]
+    assert problems(exhaustive)[0].rule_ids == ("pick.context",)
+    sampled = run("possible_conflict", max_combinations=1, samples=1)
+    assert sampled.search is not None and sampled.search.method == "sampled"
+    (finding,) = problems(sampled)
+    assert (finding.code, finding.location.line, finding.location.column) == ("CR502", 25, 15)
+    assert finding.rule_ids == ("pick.context", "pick.qualification")
+    assert not sampled.failed(strict=True)  # a note, not a warning
+
+
+def test_gap_examples_are_tasks_without_the_output() -> None:
+    """gap_verdict.yaml decides urgency high (yes) and low (no) only: medium and unknown are gaps."""
+    report = run("gap_verdict")
+    (finding,) = problems(report)
+    assert finding.details["combinations"] == 1  # {medium, unknown} is one class of values
+    assert finding.details["examples"] == [{}]
+    advisor = cr.Advisor.from_paths([FIXTURES / "gap_verdict.yaml"], engine="reference")
+    for task in ({}, {"urgency": "medium"}):
+        assert advisor.decide({"id": "t", **task}, questions=False).crowdsource is None
+    for task in ({"urgency": "high"}, {"urgency": "low"}):
+        assert advisor.decide({"id": "t", **task}, questions=False).crowdsource is not None
+
+
+def test_the_search_says_whether_it_enumerated_or_sampled() -> None:
+    exhaustive = run("clean")
+    sampled = run("clean", max_combinations=4, samples=5)
+    assert exhaustive.search.describe().startswith("gap search: exhaustive, all 16 combinations")
+    assert sampled.search.describe().startswith("gap search: sampled 5 of 16 combinations")
+    assert sampled.findings[-1].code == "CR600" and "sampled" in sampled.findings[-1].message
+    off = run("clean", samples=0)
+    assert off.search.method == "skipped"
+
+
+def test_sampling_is_reproducible() -> None:
+    first = run("gap_granularity", max_combinations=0, samples=1, seed=3)
+    second = run("gap_granularity", max_combinations=0, samples=1, seed=3)
+    assert first == second
+
+
+def test_normal_form_with_locations_matches_the_compiler() -> None:
+    """The analysis keeps every alternative and its tests; otherwise it must be the compiler's."""
+    for path in [*sorted(FIXTURES.glob("*.yaml")), cr.default_rules_path()]:
+        if path.name == "load_error.yaml":
+            continue
+        ruleset = cr.load_rules([path])
+        derived = {str(c.name) for r in ruleset for c in r.then if c.kind == "derive"}
+        for rule in ruleset:
+            ours = [conj for conj, _tests in _alternatives(rule.when, ruleset.vocabulary, derived)]
+            if rule.when is not None:
+                assert ours == [_merge(t, i) for t, i in _dnf(rule.when, ruleset.vocabulary, derived)], rule.id
+
+
+def test_findings_do_not_depend_on_the_order_of_files(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    text = (FIXTURES / "conflict.yaml").read_text()
+    head, _sep, tail = text.partition("  - id: conflict.rich")
+    a.write_text(head)
+    b.write_text("rules:\n  - id: conflict.rich" + tail)
+    assert check([a, b]) == check([b, a])
+    assert "CR501" in check([b, a]).codes()
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+def test_cli_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(FIXTURES / "clean.yaml")]) == 0
+    assert main(["check", str(FIXTURES / "shadowed.yaml")]) == 0  # a warning
+    assert main(["check", "--strict", str(FIXTURES / "shadowed.yaml")]) == 1
+    assert main(["check", "--strict", "--ignore", "CR402", str(FIXTURES / "shadowed.yaml")]) == 0
+    assert main(["check", str(FIXTURES / "contradiction_input.yaml")]) == 1  # an error
+    assert main(["check", str(FIXTURES / "load_error.yaml")]) == 1
+    assert main(["check", "--ignore", "CR999", str(FIXTURES / "clean.yaml")]) == 2
+    out = capsys.readouterr().out
+    assert "shadowed.yaml:19:5: CR402 warning: rule is shadowed by 'shadow.wide'" in out
+
+
+def test_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--format", "json", str(FIXTURES / "duplicate.yaml")]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["summary"] == {"errors": 0, "warnings": 1, "notes": 1}
+    assert data["gap_search"]["method"] == "exhaustive"
+    first = data["findings"][0]
+    assert first["code"] == "CR401" and first["severity"] == "warning"
+    assert first["location"]["line"] == 17 and first["location"]["column"] == 5
+    assert first["rules"] == ["dup.second", "dup.first"]
+
+
+# -- the shipped rules -----------------------------------------------------------------------
+
+
+def test_default_rules_have_no_errors() -> None:
+    report = check([cr.default_rules_path()])
+    assert not report.errors, "\n".join(map(str, report.errors))
+
+
+def test_default_rules_pass_check_strict(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["check", "--strict"])
+    assert code == 0, capsys.readouterr().out
