@@ -47,7 +47,16 @@ from typing import Any
 import attrs
 import networkx as nx
 
-from crowdsourcing_rules.compiling import TEXT_DOMAIN, Conjunction, ItemTest, _atom, _merge, _negate, compile_rules
+from crowdsourcing_rules.compiling import (
+    TEXT_DOMAIN,
+    CompiledRules,
+    Conjunction,
+    ItemTest,
+    _atom,
+    _merge,
+    _negate,
+    compile_rules,
+)
 from crowdsourcing_rules.errors import Location, RuleFileError
 from crowdsourcing_rules.graph import RuleGraph
 from crowdsourcing_rules.loading import load_rules
@@ -307,7 +316,7 @@ class _Checker:
             self.provenance[rule.id] = tuple(tests for _conj, tests in alternatives)
         self.viable: dict[str, tuple[Conjunction, ...]] = {}
         self.fireable: set[str] = set()
-        self.compiled = None
+        self.compiled: CompiledRules | None = None
 
     def add(self, code: str, message: str, location: Location | None, rule_ids: Iterable[str], **details: Any) -> None:
         self.findings.append(Finding(code, message, location, tuple(rule_ids), details))
@@ -408,7 +417,7 @@ class _Checker:
     def check_cycles(self) -> None:
         """Cycles through derived facts only: legal, and unable to loop."""
         deps = RuleGraph.from_ruleset(self.ruleset).rule_dependencies()
-        positive = nx.DiGraph()
+        positive: nx.DiGraph[str] = nx.DiGraph()
         positive.add_nodes_from(deps)
         positive.add_edges_from((a, b, d) for a, b, d in deps.edges(data=True) if d["positive"])
         for component in nx.strongly_connected_components(positive):
@@ -923,7 +932,7 @@ def _alternatives(
             atoms.append(_negate(atom, vocabulary) if negated else atom)
         task = [a for a in atoms if not isinstance(a, ItemTest)]
         items = [a for a in atoms if isinstance(a, ItemTest)]
-        out.append((_merge(task, items), tuple(test for test, _negated in conj)))  # type: ignore[arg-type]
+        out.append((_merge(task, items), tuple(test for test, _negated in conj)))
     return out
 
 

@@ -116,7 +116,7 @@ class RuleGraph:
     Treat ``graph`` as read-only: the queries below are computed from it.
     """
 
-    def __init__(self, graph: nx.DiGraph, ruleset: RuleSet | None = None) -> None:
+    def __init__(self, graph: nx.DiGraph[str], ruleset: RuleSet | None = None) -> None:
         self.graph = graph
         self.ruleset = ruleset
 
@@ -127,7 +127,7 @@ class RuleGraph:
         """Build the graph of ``ruleset`` (see :func:`rule_graph`)."""
         vocabulary = ruleset.vocabulary
         derived = {str(c.name) for r in ruleset for c in r.then if c.kind == "derive"}
-        graph = nx.DiGraph(name="rules")
+        graph: nx.DiGraph[str] = nx.DiGraph(name="rules")
         for rule in ruleset:
             graph.add_node(
                 _key("rule", rule.id),
@@ -199,7 +199,7 @@ class RuleGraph:
             return name
         matches = [n for n, d in self.graph.nodes(data=True) if d["name"] == name]
         if len(matches) == 1:
-            return matches[0]
+            return str(matches[0])
         if matches:
             raise KeyError(f"{name!r} is ambiguous: say which of {', '.join(sorted(matches))}")
         names = sorted({d["name"] for _n, d in self.graph.nodes(data=True)} | set(self.graph))
@@ -238,14 +238,14 @@ class RuleGraph:
         """Ids of the rules that can influence an output or fact, sorted."""
         return tuple(sorted(self.graph.nodes[n]["name"] for n in self.ancestors(output) if n.startswith("rule:")))
 
-    def rule_dependencies(self) -> nx.DiGraph:
+    def rule_dependencies(self) -> nx.DiGraph[str]:
         """Rules only: an edge ``a -> b`` when ``b`` reads something ``a`` concludes.
 
         Each edge has ``via``, the fact or output keys that carry the dependency, and
         ``positive``: false when ``b`` waits for ``a`` (it reads an output, or tests that a derived
         fact is absent), true when ``a`` may just enable ``b``.
         """
-        deps = nx.DiGraph()
+        deps: nx.DiGraph[str] = nx.DiGraph()
         deps.add_nodes_from(self.rule_ids)
         for rule_node in self.nodes("rule"):
             producer = self.graph.nodes[rule_node]["name"]
@@ -267,7 +267,7 @@ class RuleGraph:
                             deps.add_edge(producer, name, via=(carrier,), positive=positive)
         return deps
 
-    def _policy_graph(self) -> nx.DiGraph:
+    def _policy_graph(self) -> nx.DiGraph[str]:
         cached = getattr(self, "_policy", None)
         if cached is None:
             cached = nx.DiGraph((a, b) for a, b, d in self.graph.edges(data=True) if d["kind"] == "policy")
@@ -521,9 +521,12 @@ class RuleGraph:
 
     def to_svg(self) -> str:
         """The :meth:`draw` picture as SVG text (needs matplotlib)."""
-        ax = self.draw()
+        from matplotlib.figure import Figure
+
+        figure = self.draw().figure
+        assert isinstance(figure, Figure)
         buffer = io.StringIO()
-        ax.figure.savefig(buffer, format="svg", bbox_inches="tight")
+        figure.savefig(buffer, format="svg", bbox_inches="tight")
         return buffer.getvalue()
 
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
