@@ -285,6 +285,10 @@ def _first(locations: Iterable[Location | None]) -> Location | None:
 # -- the checker -----------------------------------------------------------------------------
 
 
+# A possible conflict: rules a < b, the output, and the value each sets.
+Candidate = tuple[str, str, str, str, str]
+
+
 @attrs.frozen
 class _Dead:
     """Why a conjunction can never hold: ``task`` (an input fact) or ``items`` (a name)."""
@@ -339,10 +343,10 @@ class _Checker:
         self.check_unread()
         self.check_redundant()
         candidates = self.conflict_candidates()
-        search, cofired, fired = self.search_gaps(candidates)
+        search, seen, masked, fired = self.search_gaps(candidates)
         if search.method == "exhaustive":
             self.check_never_fired(fired, search)
-        self.report_conflicts(candidates, cofired, exhaustive=search.method == "exhaustive")
+        self.report_conflicts(candidates, seen, masked, exhaustive=search.method == "exhaustive")
         self.add("CR600", search.describe(), None, (), **search.to_dict())
         findings = tuple(sorted(self.findings, key=_sort_key))
         return CheckReport(findings, len(self.ruleset), search)
@@ -639,7 +643,7 @@ class _Checker:
 
     # -- conflicts ---------------------------------------------------------------------------
 
-    def conflict_candidates(self) -> list[tuple[str, str, str, str, str]]:
+    def conflict_candidates(self) -> list[Candidate]:
         """Pairs of rules that can fire together and set a single output to different values at
         equal salience: ``(a, b, output, value_a, value_b)`` with ``a < b``."""
         sets: dict[str, dict[str, str]] = {}
@@ -665,49 +669,69 @@ class _Checker:
     def pairs(self, a: str, b: str) -> Iterator[tuple[Conjunction, Conjunction]]:
         return itertools.product(self.viable[a], self.viable[b])
 
+    def decides(self, candidate: Candidate, fired: set[str], verdict: str | None) -> bool:
+        """Whether both rules fired and their tie decides the output: no fired rule of higher
+        salience sets it, and a 'no' verdict does not make it not applicable anyway."""
+        a, b, output, _va, _vb = candidate
+        if a not in fired or b not in fired or (verdict == "no" and output in _NOT_APPLICABLE):
+            return False
+        top = max(
+            self.rule(r).salience for r in fired if any(c.kind == "set" and c.name == output for c in self.rule(r).then)
+        )
+        return top == self.rule(a).salience
+
     def report_conflicts(
         self,
-        candidates: list[tuple[str, str, str, str, str]],
-        cofired: Mapping[tuple[str, str], dict[str, Any]],
+        candidates: list[Candidate],
+        seen: Mapping[Candidate, dict[str, Any]],
+        masked: Mapping[Candidate, int],
         *,
         exhaustive: bool,
     ) -> None:
-        for a, b, output, value_a, value_b in candidates:
-            example = cofired.get((a, b))
+        for candidate in candidates:
+            a, b, output, value_a, value_b = candidate
+            example = seen.get(candidate)
             if example is None and not exhaustive:
-                example = self.witness(a, b)
+                example = self.witness(candidate)
             rule_b = self.rule(b)
             where = next((c.location for c in rule_b.then if c.kind == "set" and c.name == output), rule_b.location)
             salience = rule_b.salience
+            both = f"{a!r} sets {output} = {value_a} and {b!r} sets {output} = {value_b}"
             if example is not None:
                 self.add(
                     "CR501",
-                    f"conflict: {a!r} sets {output} = {value_a} and {b!r} sets {output} = {value_b}, at the same "
-                    f"salience ({salience}), and both fire for the task {_show(example)}; {a!r} wins only because "
-                    "its id sorts first: give one of them a higher salience",
+                    f"conflict: {both}, at the same salience ({salience}), and for the task {_show(example)} both "
+                    f"fire and no rule of higher salience sets {output}; {a!r} wins only because its id sorts "
+                    "first: give one of them a higher salience",
                     where,
                     [a, b],
                     output=output,
                     example=example,
                 )
             elif not exhaustive:
+                why = (
+                    f"they fired together on {_plural(masked[candidate], 'sampled task')}, but a rule of higher "
+                    f"salience or a 'no' verdict settled {output} each time"
+                    if masked.get(candidate)
+                    else "no task was found on which both fire and their tie decides"
+                )
                 self.add(
                     "CR502",
-                    f"possible conflict: {a!r} sets {output} = {value_a} and {b!r} sets {output} = {value_b} at the "
-                    f"same salience ({salience}) and their conditions are compatible, but no task was found on "
-                    "which both fire",
+                    f"possible conflict: {both} at the same salience ({salience}) and their conditions are "
+                    f"compatible; {why}",
                     where,
                     [a, b],
                     output=output,
                 )
-            # Exhaustive search and never fired together: they cannot conflict.
+            # Exhaustive search and the tie never decided: they do not conflict.
 
-    def witness(self, a: str, b: str) -> dict[str, Any] | None:
-        """A task on which rules ``a`` and ``b`` both fire, built from their conditions, or None."""
+    def witness(self, candidate: Candidate) -> dict[str, Any] | None:
+        """A task on which the tie between two rules decides an output, built from their conditions."""
         if self.compiled is None:
             return None
         from crowdsourcing_rules.advisor import Advisor
 
+        a, b = candidate[:2]
         advisor = Advisor(self.ruleset, engine="reference")
         tried = 0
         for x, y in self.pairs(a, b):
@@ -717,7 +741,7 @@ class _Checker:
                     continue
                 tried += 1
                 rec = advisor.decide({"id": "witness", **task}, questions=False)
-                if {a, b} <= {f.rule_id for f in rec.trace}:
+                if self.decides(candidate, {f.rule_id for f in rec.trace}, rec.crowdsource):
                     return task
                 if tried >= 64:
                     return None
@@ -760,14 +784,15 @@ class _Checker:
     # -- gaps --------------------------------------------------------------------------------
 
     def search_gaps(
-        self, candidates: list[tuple[str, str, str, str, str]]
-    ) -> tuple[GapSearch, dict[tuple[str, str], dict[str, Any]], set[str]]:
-        cofired: dict[tuple[str, str], dict[str, Any]] = {}
+        self, candidates: list[Candidate]
+    ) -> tuple[GapSearch, dict[Candidate, dict[str, Any]], dict[Candidate, int], set[str]]:
+        seen: dict[Candidate, dict[str, Any]] = {}
+        masked: dict[Candidate, int] = defaultdict(int)
         fired_any: set[str] = set()
         if self.compiled is None:
-            return GapSearch("skipped", reason="the rules do not load (CR102)"), cofired, fired_any
+            return GapSearch("skipped", reason="the rules do not load (CR102)"), seen, masked, fired_any
         if self.samples <= 0:
-            return GapSearch("skipped", reason="turned off"), cofired, fired_any
+            return GapSearch("skipped", reason="turned off"), seen, masked, fired_any
         from crowdsourcing_rules.advisor import Advisor
 
         dimensions = self.dimensions()
@@ -788,7 +813,6 @@ class _Checker:
                 combos = (_decode(i, sizes) for i in sorted(generator.sample(range(total), count)))
             else:
                 combos = (tuple(generator.randrange(n) for n in sizes) for _ in range(count))
-        pairs = {(a, b) for a, b, *_rest in candidates}
         gaps: dict[str, list[tuple[int, int, dict[str, Any]]]] = {"CR601": [], "CR602": [], "CR603": []}
         counts = dict.fromkeys(gaps, 0)
         with Advisor(self.ruleset, engine="reference") as advisor:
@@ -801,9 +825,13 @@ class _Checker:
                 rec = advisor.decide({"id": f"gap-{number}", **task}, questions=False)
                 fired = {f.rule_id for f in rec.trace}
                 fired_any |= fired
-                for pair in pairs:
-                    if pair not in cofired and pair[0] in fired and pair[1] in fired:
-                        cofired[pair] = task
+                for candidate in candidates:
+                    if candidate in seen or candidate[0] not in fired or candidate[1] not in fired:
+                        continue
+                    if self.decides(candidate, fired, rec.crowdsource):
+                        seen[candidate] = task
+                    else:
+                        masked[candidate] += 1
                 missing = []
                 if rec.crowdsource is None:
                     missing.append("CR601")
@@ -846,7 +874,7 @@ class _Checker:
                 examples=examples,
                 method=method,
             )
-        return search, cofired, fired_any
+        return search, seen, masked, fired_any
 
     def dimensions(self) -> list[tuple[str, list[Any]]]:
         """Each fact the rules read, with one value per class of values no rule tells apart."""

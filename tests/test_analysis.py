@@ -117,6 +117,14 @@ def test_a_conflict_comes_with_a_task_on_which_both_rules_fire() -> None:
     assert rec.preselection == "context_specific"  # the smaller id wins, as the message says
 
 
+def test_a_tie_that_a_higher_salience_always_settles_is_no_conflict() -> None:
+    """settle.both (salience 20) sets the preselection whenever the two rules of salience 10 fire."""
+    assert run("settled_conflict").codes() == ("CR600",)
+    sampled = run("settled_conflict", max_combinations=1, samples=3)
+    (finding,) = problems(sampled)
+    assert finding.code == "CR502" and "settled preselection each time" in finding.message
+
+
 def test_exhaustive_search_rules_out_a_conflict_that_sampling_can_only_suspect() -> None:
     """pick.context needs 'flagged' absent, but flag.urgent derives it whenever urgency is high."""
     exhaustive = run("possible_conflict")
