@@ -7,15 +7,20 @@ granularity and a crowd type for every task, so that no gap hides the finding un
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import assume, given, settings
 
 import crowdsourcing_rules as cr
 from crowdsourcing_rules.analysis import CODES, _alternatives, check
 from crowdsourcing_rules.cli import main
 from crowdsourcing_rules.compiling import _dnf, _merge
+from crowdsourcing_rules.loading import parse_rule_documents
+from tests.strategies import rule_dicts
 
 FIXTURES = Path(__file__).parent / "fixtures" / "analysis"
 
@@ -231,3 +236,89 @@ def test_default_rules_have_no_errors(default_report: cr.CheckReport) -> None:
 def test_default_rules_pass_check_strict(default_report: cr.CheckReport) -> None:
     """What ``crowdsourcing-rules check --strict`` decides (CI runs it through this test)."""
     assert not default_report.failed(strict=True), default_report.to_text()
+
+
+# -- properties on random rule sets ----------------------------------------------------------
+
+
+def _brute_force(ruleset: cr.RuleSet, inputs: cr.RuleSet | None = None) -> tuple[set[str], list[cr.Recommendation]]:
+    """Every task over the full values of the facts the rules (or ``inputs``) read, with no classes
+    of values: an oracle."""
+    vocabulary = ruleset.vocabulary
+    inputs = inputs or ruleset
+    read = sorted({t.fact for r in inputs for t in r.tests if vocabulary.has_fact(t.fact)})
+    options: list[list[object]] = []
+    for fact in read:
+        spec = vocabulary.fact(fact)
+        if spec.kind == "list":
+            tested = sorted({str(t.value) for r in inputs for t in r.tests if t.fact == fact})
+            options.append([[], *([v] for v in tested), tested, ["something else"]])
+        else:
+            options.append(list(spec.values))
+    advisor = cr.Advisor(ruleset, engine="reference")
+    fired: set[str] = set()
+    recs = []
+    for values in itertools.product(*options):
+        rec = advisor.decide({"id": "t", **dict(zip(read, values, strict=True))}, questions=False)
+        fired |= {f.rule_id for f in rec.trace}
+        recs.append(rec)
+    return fired, recs
+
+
+@settings(max_examples=40, deadline=None)
+@given(rule_dicts(max_rules=6))
+def test_exhaustive_findings_agree_with_brute_force(rules: list[dict[str, Any]]) -> None:
+    """On random rule sets, with the exhaustive search: a rule is reported as never firing exactly
+    when no task fires it; a gap is reported exactly when some task lacks the output; every conflict
+    example fires both rules with their tie deciding the output."""
+    try:
+        ruleset = parse_rule_documents([("random.json", json.dumps({"rules": rules}))])
+        cr.Advisor(ruleset, engine="reference")
+    except cr.RuleFileError:
+        assume(False)
+    report = check(ruleset)
+    assume(report.search is not None and report.search.method == "exhaustive")
+    fired, recs = _brute_force(ruleset)
+    never = {f.rule_ids[0] for f in report.findings if f.code in ("CR201", "CR202", "CR203", "CR205")}
+    assert never == {r.id for r in ruleset} - fired
+    assert ("CR601" in report.codes()) == any(rec.crowdsource is None for rec in recs)
+    live = [rec for rec in recs if rec.crowdsource not in (None, "no")]
+    assert ("CR602" in report.codes()) == any(rec.granularity is None for rec in live)
+    assert ("CR603" in report.codes()) == any(not rec.crowd_types for rec in live)
+    advisor = cr.Advisor(ruleset, engine="reference")
+    for finding in report.findings:
+        if finding.code == "CR501":
+            rec = advisor.decide({"id": "t", **finding.details["example"]}, questions=False)
+            overrides = [o for f in rec.trace for o in f.overridden if o.output == finding.details["output"]]
+            assert any(o.reason.startswith("conflict at equal salience") for o in overrides)
+
+
+def _outputs(rec: cr.Recommendation) -> dict[str, object]:
+    """What a recommendation concludes, lists as sets (their order may follow rule ids), and risks
+    without the rules that raised them (provenance, like the trace)."""
+    data = rec.to_dict()
+    for risk in data["risks"]:
+        risk.pop("rules")
+    return {
+        key: sorted(map(json.dumps, value)) if isinstance(value, list) else value
+        for key, value in data.items()
+        if key not in ("trace", "engine", "task_id", "questions")
+    }
+
+
+@settings(max_examples=40, deadline=None)
+@given(rule_dicts(max_rules=6))
+def test_deleting_a_duplicate_or_shadowed_rule_changes_no_recommendation(rules: list[dict[str, Any]]) -> None:
+    try:
+        ruleset = parse_rule_documents([("random.json", json.dumps({"rules": rules}))])
+        cr.Advisor(ruleset, engine="reference")
+    except cr.RuleFileError:
+        assume(False)
+    report = check(ruleset, samples=0)
+    redundant = [f.rule_ids[0] for f in report.findings if f.code in ("CR401", "CR402")]
+    assume(redundant)
+    _fired, before = _brute_force(ruleset)
+    for rule_id in redundant:
+        without = cr.RuleSet([r for r in ruleset if r.id != rule_id], ruleset.vocabulary)
+        _fired, after = _brute_force(without, ruleset)
+        assert [_outputs(r) for r in before] == [_outputs(r) for r in after], rule_id
