@@ -294,13 +294,18 @@ class RuleGraph:
         )
 
     def _node_layers(self) -> dict[str, int]:
-        """Each node's column in a layered drawing: topological generations of the condensation."""
-        condensed = nx.condensation(self.graph)
+        """Each node's column in a layered drawing: topological generations of the condensation,
+        with the input facts alone in the first column (a rule that reads nothing comes next)."""
+        start = "start:"  # a key no node has (kinds never contain 'start')
+        graph = self.graph.copy()
+        graph.add_edges_from((start, n) for n in self.nodes("rule") if not self.graph.in_degree(n))
+        condensed = nx.condensation(graph)
         layers: dict[str, int] = {}
         for index, layer in enumerate(nx.topological_generations(condensed)):
             for component in layer:
                 for node in condensed.nodes[component]["members"]:
                     layers[node] = index
+        layers.pop(start, None)
         return layers
 
     # -- views -------------------------------------------------------------------------------
