@@ -239,7 +239,7 @@ class CheckReport:
 
 
 def check(
-    rules: RuleSet | Iterable[str | Path],
+    rules: RuleSet | str | Path | Iterable[str | Path],
     *,
     max_combinations: int = DEFAULT_MAX_COMBINATIONS,
     samples: int = DEFAULT_SAMPLES,
@@ -257,8 +257,9 @@ def check(
     (('CR201', 'CR600'), True)
     """
     if not isinstance(rules, RuleSet):
+        paths = [rules] if isinstance(rules, (str, Path)) else list(rules)
         try:
-            rules = load_rules(list(rules))
+            rules = load_rules(paths)
         except RuleFileError as error:
             return CheckReport(tuple(Finding("CR001", p.message, p.location, _ids(p.rule_id)) for p in error.problems))
     return _Checker(rules, max_combinations=max_combinations, samples=samples, seed=seed).run()

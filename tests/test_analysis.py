@@ -130,6 +130,19 @@ def test_a_tie_that_a_higher_salience_always_settles_is_no_conflict() -> None:
     assert finding.code == "CR502" and "settled preselection each time" in finding.message
 
 
+def test_a_cycle_that_nothing_starts_never_fires(tmp_path: Path) -> None:
+    """Without 'urgency: high' as a way in, cycle.a and cycle.b wait for each other for ever."""
+    text = (FIXTURES / "cycle.yaml").read_text().replace("        - urgency: high\n", "")
+    (tmp_path / "closed.yaml").write_text(text)
+    report = check(tmp_path / "closed.yaml")
+    assert [(f.code, f.rule_ids) for f in problems(report)] == [
+        ("CR101", ("cycle.a", "cycle.b")),
+        ("CR203", ("cycle.a",)),
+        ("CR203", ("cycle.b",)),
+    ]
+    assert "only rules that can never fire conclude it (cycle.b)" in problems(report)[1].message
+
+
 def test_exhaustive_search_rules_out_a_conflict_that_sampling_can_only_suspect() -> None:
     """pick.context needs 'flagged' absent, but flag.urgent derives it whenever urgency is high."""
     exhaustive = run("possible_conflict")

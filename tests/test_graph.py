@@ -173,3 +173,7 @@ def test_cli_graph(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["graph", str(FIXTURES / "clean.yaml"), "--around", "nope"]) == 1
     assert "no rule, fact or output 'nope'" in capsys.readouterr().err
     assert main(["graph", str(FIXTURES / "load_error.yaml")]) == 1
+
+
+def test_exported() -> None:
+    assert {"RuleGraph", "rule_graph", "check", "CheckReport", "Finding"} <= set(cr.__all__)
