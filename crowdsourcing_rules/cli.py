@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_rules_options(decide)
 
+    from crowdsourcing_rules.batch import add_batch_command
+
+    add_batch_command(commands, _add_rules_options)
+
     validate = commands.add_parser("validate", help="load rule files and report every problem")
     _add_rules_options(validate)
 
@@ -77,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "decide":
             return _decide(args)
+        if args.command == "batch":
+            from crowdsourcing_rules.batch import run_batch_command
+
+            return run_batch_command(args, _rule_paths(args))
         if args.command == "validate":
             ruleset = load_rules(_rule_paths(args))
             Advisor(ruleset, engine=args.engine)  # compiling finds cycles too
