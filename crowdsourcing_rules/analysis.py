@@ -645,21 +645,32 @@ class _Checker:
     # -- conflicts ---------------------------------------------------------------------------
 
     def conflict_candidates(self) -> list[Candidate]:
-        """Pairs of rules that can fire together and set a single output to different values at
-        equal salience: ``(a, b, output, value_a, value_b)`` with ``a < b``."""
-        sets: dict[str, dict[str, str]] = {}
+        """Rules that can fire together and set a single output to different values at equal
+        salience: ``(a, b, output, value_a, value_b)`` with ``a < b``, or ``a == b`` for one rule
+        that sets an output twice."""
+        sets: dict[str, dict[str, list[str]]] = {}
         for rule in self.ruleset:
-            sets[rule.id] = {str(c.name): c.value for c in rule.then if c.kind == "set" and c.name != "crowdsource"}
-        out = []
+            sets[rule.id] = defaultdict(list)
+            for c in rule.then:
+                if c.kind == "set" and c.name != "crowdsource" and c.value not in sets[rule.id][str(c.name)]:
+                    sets[rule.id][str(c.name)].append(c.value)
+        out: list[Candidate] = []
         rules = sorted((r for r in self.ruleset if r.id in self.fireable), key=lambda r: r.id)
+        for rule in rules:
+            for output, values in sorted(sets[rule.id].items()):
+                if len(values) > 1:
+                    out.append((rule.id, rule.id, output, values[0], values[1]))
         for a, b in itertools.combinations(rules, 2):
             if a.salience != b.salience:
                 continue
-            clashes = sorted(o for o in sets[a.id].keys() & sets[b.id].keys() if sets[a.id][o] != sets[b.id][o])
+            clashes = []
+            for output in sorted(sets[a.id].keys() & sets[b.id].keys()):
+                pairs = [(x, y) for x in sets[a.id][output] for y in sets[b.id][output] if x != y]
+                if pairs:
+                    clashes.append((output, *pairs[0]))
             if not clashes or not self.compatible(a.id, b.id):
                 continue
-            for output in clashes:
-                out.append((a.id, b.id, output, sets[a.id][output], sets[b.id][output]))
+            out.extend((a.id, b.id, output, value_a, value_b) for output, value_a, value_b in clashes)
         return out
 
     def compatible(self, a: str, b: str) -> bool:
@@ -694,37 +705,43 @@ class _Checker:
             example = seen.get(candidate)
             if example is None and not exhaustive:
                 example = self.witness(candidate)
+            if example is None and exhaustive:
+                continue  # every input was tried and the tie never decided: no conflict
             rule_b = self.rule(b)
-            where = next((c.location for c in rule_b.then if c.kind == "set" and c.name == output), rule_b.location)
+            sets = [c.location for c in rule_b.then if c.kind == "set" and c.name == output]
+            # Point at the losing 'set': the later rule's, or the second one in a rule that sets twice.
+            where = (sets[-1] if a == b else sets[0]) or rule_b.location
             salience = rule_b.salience
-            both = f"{a!r} sets {output} = {value_a} and {b!r} sets {output} = {value_b}"
+            fires, fired = ("it fires", "it fired") if a == b else ("both fire", "they fired together")
+            if a == b:
+                what = f"the rule sets {output} both to {value_a} and to {value_b}"
+                fix = "the first written wins only because it comes first: keep one"
+                ids = [a]
+            else:
+                what = (
+                    f"{a!r} sets {output} = {value_a} and {b!r} sets {output} = {value_b}, "
+                    f"at the same salience ({salience})"
+                )
+                fix = f"{a!r} wins only because its id sorts first: give one of them a higher salience"
+                ids = [a, b]
             if example is not None:
                 self.add(
                     "CR501",
-                    f"conflict: {both}, at the same salience ({salience}), and for the task {_show(example)} both "
-                    f"fire and no rule of higher salience sets {output}; {a!r} wins only because its id sorts "
-                    "first: give one of them a higher salience",
+                    f"conflict: {what}; for the task {_show(example)} {fires} and no rule of higher salience "
+                    f"sets {output}; {fix}",
                     where,
-                    [a, b],
+                    ids,
                     output=output,
                     example=example,
                 )
-            elif not exhaustive:
-                why = (
-                    f"they fired together on {_plural(masked[candidate], 'sampled task')}, but a rule of higher "
-                    f"salience or a 'no' verdict settled {output} each time"
-                    if masked.get(candidate)
-                    else "no task was found on which both fire and their tie decides"
-                )
-                self.add(
-                    "CR502",
-                    f"possible conflict: {both} at the same salience ({salience}) and their conditions are "
-                    f"compatible; {why}",
-                    where,
-                    [a, b],
-                    output=output,
-                )
-            # Exhaustive search and the tie never decided: they do not conflict.
+                continue
+            why = (
+                f"{fired} on {_plural(masked[candidate], 'sampled task')}, but a rule of higher salience or "
+                f"a 'no' verdict settled {output} each time"
+                if masked.get(candidate)
+                else f"no task was found on which {fires} and the tie decides"
+            )
+            self.add("CR502", f"possible conflict: {what}; {why}", where, ids, output=output)
 
     def witness(self, candidate: Candidate) -> dict[str, Any] | None:
         """A task on which the tie between two rules decides an output, built from their conditions."""

@@ -122,6 +122,22 @@ def test_a_conflict_comes_with_a_task_on_which_both_rules_fire() -> None:
     assert rec.preselection == "context_specific"  # the smaller id wins, as the message says
 
 
+def test_a_rule_that_sets_an_output_twice_conflicts_with_itself(tmp_path: Path) -> None:
+    text = (FIXTURES / "clean.yaml").read_text()
+    text = text.replace(
+        "      - set: {preselection: qualification_based}\n",
+        "      - set: {preselection: both}\n      - set: {preselection: none}\n",
+    )
+    (tmp_path / "twice.yaml").write_text(text)
+    (finding,) = problems(check(tmp_path / "twice.yaml"))
+    assert (finding.code, finding.rule_ids, finding.location.line) == (
+        "CR501",
+        ("clean.freelancers",),
+        27,
+    )  # the second set
+    assert "sets preselection both to both and to none" in finding.message
+
+
 def test_a_tie_that_a_higher_salience_always_settles_is_no_conflict() -> None:
     """settle.both (salience 20) sets the preselection whenever the two rules of salience 10 fire."""
     assert run("settled_conflict").codes() == ("CR600",)
@@ -282,8 +298,9 @@ def _brute_force(ruleset: cr.RuleSet, inputs: cr.RuleSet | None = None) -> tuple
 @given(rule_dicts(max_rules=6))
 def test_exhaustive_findings_agree_with_brute_force(rules: list[dict[str, Any]]) -> None:
     """On random rule sets, with the exhaustive search: a rule is reported as never firing exactly
-    when no task fires it; a gap is reported exactly when some task lacks the output; every conflict
-    example fires both rules with their tie deciding the output."""
+    when no task fires it; a gap is reported exactly when some task lacks the output; every tie the
+    resolution records on some task is reported as a conflict, and a conflict's example is such a
+    task."""
     try:
         ruleset = parse_rule_documents([("random.json", json.dumps({"rules": rules}))])
         cr.Advisor(ruleset, engine="reference")
@@ -298,6 +315,22 @@ def test_exhaustive_findings_agree_with_brute_force(rules: list[dict[str, Any]])
     live = [rec for rec in recs if rec.crowdsource not in (None, "no")]
     assert ("CR602" in report.codes()) == any(rec.granularity is None for rec in live)
     assert ("CR603" in report.codes()) == any(not rec.crowd_types for rec in live)
+    ties = {
+        (*sorted((firing.rule_id, o.by)), o.output)
+        for rec in recs
+        for firing in rec.trace
+        for o in firing.overridden
+        if o.reason.startswith("conflict at equal salience")
+        # a 'no' verdict makes these outputs not applicable, whatever the tie said
+        and not (
+            rec.crowdsource == "no"
+            and o.output in ("granularity", "crowd_model", "manage_crowd_directly", "preselection")
+        )
+    }
+    # every tie the resolution records is reported (a report may name more pairs: with a, b, c at
+    # equal salience, a and b setting one value and c another, b and c conflict too)
+    reported = {(f.rule_ids[0], f.rule_ids[-1], f.details["output"]) for f in report.findings if f.code == "CR501"}
+    assert ties <= reported
     advisor = cr.Advisor(ruleset, engine="reference")
     for finding in report.findings:
         if finding.code == "CR501":
