@@ -18,8 +18,8 @@ CR301  warning  a derived fact that no rule reads
 CR401  warning  duplicate rule: same conditions, same conclusions
 CR402  warning  shadowed rule: another rule fires whenever it does and concludes the same
 CR501  warning  conflict: two rules fire on a task and set an output to different values at
-                equal salience
-CR502  info     possible conflict: compatible conditions, but no example task was found
+                equal salience, and no rule of higher salience settles it (example task given)
+CR502  info     possible conflict: compatible conditions, but no such task was found (sampled)
 CR600  info     how the gap search was done (exhaustive or sampled)
 CR601  warning  gap: input combinations with no verdict
 CR602  warning  gap: a verdict other than 'no' but no granularity
