@@ -13,17 +13,20 @@ from crowdsourcing_rules.advisor import Advisor, decide, default_rules_path
 from crowdsourcing_rules.analysis import CheckReport, Finding, check
 from crowdsourcing_rules.batch import TaskFailure, decide_frame, decide_many
 from crowdsourcing_rules.errors import (
+    CaseFileError,
     CrowdsourcingRulesError,
     EngineError,
     EngineUnavailableError,
     FiringLimitError,
     InputError,
     Location,
+    PolicyWarning,
     Problem,
     RuleFileError,
     TaskError,
 )
 from crowdsourcing_rules.graph import RuleGraph, rule_graph
+from crowdsourcing_rules.layers import LayeredRules, load_layers
 from crowdsourcing_rules.loading import load_rules
 from crowdsourcing_rules.recommendation import Firing, Override, Recommendation, Risk
 from crowdsourcing_rules.rules import Rule, RuleSet, Source
@@ -32,6 +35,7 @@ from crowdsourcing_rules.vocabulary import Vocabulary, default_vocabulary
 
 __all__ = [
     "Advisor",
+    "CaseFileError",
     "CheckReport",
     "CrowdsourcingRulesError",
     "EngineError",
@@ -40,8 +44,10 @@ __all__ = [
     "Firing",
     "FiringLimitError",
     "InputError",
+    "LayeredRules",
     "Location",
     "Override",
+    "PolicyWarning",
     "Problem",
     "Recommendation",
     "Risk",
@@ -61,6 +67,7 @@ __all__ = [
     "decide_many",
     "default_rules_path",
     "default_vocabulary",
+    "load_layers",
     "load_rules",
     "parse_task",
     "read_task_file",
