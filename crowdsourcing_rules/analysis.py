@@ -59,6 +59,7 @@ from crowdsourcing_rules.compiling import (
 )
 from crowdsourcing_rules.errors import Location, RuleFileError
 from crowdsourcing_rules.graph import RuleGraph
+from crowdsourcing_rules.layers import load_layers
 from crowdsourcing_rules.loading import load_rules
 from crowdsourcing_rules.rules import AllOf, Conclusion, Condition, Not, Rule, RuleSet, Test
 from crowdsourcing_rules.vocabulary import UNKNOWN, Vocabulary
@@ -241,11 +242,15 @@ class CheckReport:
 def check(
     rules: RuleSet | str | Path | Iterable[str | Path],
     *,
+    policy: Iterable[str | Path] = (),
     max_combinations: int = DEFAULT_MAX_COMBINATIONS,
     samples: int = DEFAULT_SAMPLES,
     seed: int = 0,
 ) -> CheckReport:
     """Check a rule set (or the rule files and directories given) and return every finding.
+
+    ``policy`` lists a company's policy layers, applied in order on top of the rule files (see
+    ``docs/policy.md``): the rules checked are those an advisor with these layers runs.
 
     The input space is searched exhaustively when it has at most ``max_combinations``
     combinations, otherwise ``samples`` combinations drawn with ``seed``; ``samples=0`` turns
@@ -256,10 +261,13 @@ def check(
     >>> report.codes(), report.failed()
     (('CR201', 'CR600'), True)
     """
+    layers = list(policy)
+    if isinstance(rules, RuleSet) and layers:
+        raise ValueError("policy layers apply to rule files: give paths, not a RuleSet")
     if not isinstance(rules, RuleSet):
         paths = [rules] if isinstance(rules, (str, Path)) else list(rules)
         try:
-            rules = load_rules(paths)
+            rules = load_layers(paths, layers).ruleset if layers else load_rules(paths)
         except RuleFileError as error:
             return CheckReport(tuple(Finding("CR001", p.message, p.location, _ids(p.rule_id)) for p in error.problems))
     return _Checker(rules, max_combinations=max_combinations, samples=samples, seed=seed).run()
@@ -1043,6 +1051,14 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "paths", nargs="*", type=Path, metavar="PATH", help="rule files or directories (default: the shipped rules)"
     )
+    parser.add_argument(
+        "--policy",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="a company's policy layer (file or directory) on top of the rules (repeatable, in order)",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     parser.add_argument("--strict", action="store_true", help="warnings fail the check too (exit code 1)")
     parser.add_argument(
@@ -1075,6 +1091,7 @@ def check_command(args: argparse.Namespace) -> int:
         return 2
     report = check(
         args.paths or [default_rules_path()],
+        policy=args.policy,
         max_combinations=args.max_combinations,
         samples=args.samples,
         seed=args.seed,

@@ -561,6 +561,14 @@ def add_graph_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "paths", nargs="*", type=Path, metavar="PATH", help="rule files or directories (default: the shipped rules)"
     )
+    parser.add_argument(
+        "--policy",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="a company's policy layer (file or directory) on top of the rules (repeatable, in order)",
+    )
     parser.add_argument("--format", choices=GRAPH_FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
     parser.add_argument(
@@ -575,9 +583,11 @@ def add_graph_arguments(parser: argparse.ArgumentParser) -> None:
 def graph_command(args: argparse.Namespace) -> int:
     """Run ``crowdsourcing-rules graph``; return the exit code."""
     from crowdsourcing_rules.advisor import default_rules_path
+    from crowdsourcing_rules.layers import load_layers
     from crowdsourcing_rules.loading import load_rules
 
-    graph = rule_graph(load_rules(args.paths or [default_rules_path()]))
+    paths = args.paths or [default_rules_path()]
+    graph = rule_graph(load_layers(paths, args.policy).ruleset if args.policy else load_rules(paths))
     try:
         if args.output_of:
             graph = graph.output_of(args.output_of)

@@ -224,6 +224,26 @@ def test_findings_do_not_depend_on_the_order_of_files(tmp_path: Path) -> None:
     assert "CR501" in check([b, a]).codes()
 
 
+def test_policy_layers_are_checked_on_top_of_the_rules(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A company's layer that gives every task a granularity closes the gap of gap_granularity.yaml."""
+    layer = tmp_path / "policy"
+    layer.mkdir()
+    (layer / "policy.yaml").write_text(
+        "rules:\n"
+        "  - id: acme.granularity\n"
+        "    description: By default, Acme buys whole projects.\n"
+        "    salience: -100\n"
+        "    then: [{set: {granularity: whole_project}}]\n"
+        "    source: {citation: Acme policy, status: V}\n"
+    )
+    rules = FIXTURES / "gap_granularity.yaml"
+    assert "CR602" in check(rules).codes()
+    assert check(rules, policy=[layer]).codes() == ("CR600",)
+    assert main(["check", "--strict", str(rules), "--policy", str(layer)]) == 0
+    assert main(["graph", str(rules), "--policy", str(layer)]) == 0
+    assert "acme.granularity" in capsys.readouterr().out
+
+
 # -- the command line ------------------------------------------------------------------------
 
 
