@@ -14,13 +14,14 @@ from typing import Any
 
 import pytest
 from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import crowdsourcing_rules as cr
 from crowdsourcing_rules.analysis import CODES, _alternatives, check
 from crowdsourcing_rules.cli import main
 from crowdsourcing_rules.compiling import _dnf, _merge
 from crowdsourcing_rules.loading import parse_rule_documents
-from tests.strategies import rule_dicts
+from tests.strategies import conditions, rule_dicts
 
 FIXTURES = Path(__file__).parent / "fixtures" / "analysis"
 
@@ -372,8 +373,25 @@ def _outputs(rec: cr.Recommendation) -> dict[str, object]:
     }
 
 
+@st.composite
+def rule_dicts_with_a_narrower_copy(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Random rules, plus a copy of one of them with a stricter condition, some of its
+    conclusions and a salience no higher: a rule that is shadowed unless something else interferes."""
+    rules = draw(rule_dicts(max_rules=5))
+    original = draw(st.sampled_from(rules))
+    extra = draw(conditions)
+    copy = {
+        **original,
+        "id": "zz-copy",
+        "salience": original.get("salience", 0) - draw(st.integers(0, 1)),
+        "then": original["then"][: draw(st.integers(1, len(original["then"])))],
+        "when": {"all": [original["when"], extra]} if "when" in original else extra,
+    }
+    return [*rules, copy]
+
+
 @settings(max_examples=40, deadline=None)
-@given(rule_dicts(max_rules=6))
+@given(rule_dicts_with_a_narrower_copy())
 def test_deleting_a_duplicate_or_shadowed_rule_changes_no_recommendation(rules: list[dict[str, Any]]) -> None:
     try:
         ruleset = parse_rule_documents([("random.json", json.dumps({"rules": rules}))])
