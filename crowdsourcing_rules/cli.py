@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     draw = commands.add_parser("graph", help="the graph of rules and facts as text, Mermaid or DOT")
     graph.add_graph_arguments(draw)
+
     rules = commands.add_parser("rules", help="list the rules, or with --diff what the policy layers change")
     rules.add_argument("--diff", action="store_true", help="list the rules the --policy layers add, replace, disable")
     rules.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
