@@ -123,7 +123,9 @@ def test_a_conflict_comes_with_a_task_on_which_both_rules_fire() -> None:
     assert rec.preselection == "context_specific"  # the smaller id wins, as the message says
 
 
-def test_a_rule_that_sets_an_output_twice_conflicts_with_itself(tmp_path: Path) -> None:
+def test_a_rule_that_sets_an_output_twice_is_refused_when_loaded(tmp_path: Path) -> None:
+    # One rule setting one output to two values is a load error, which check reports as CR001
+    # (a rule file problem) at the second 'set', rather than as a conflict.
     text = (FIXTURES / "clean.yaml").read_text()
     text = text.replace(
         "      - set: {preselection: qualification_based}\n",
@@ -131,12 +133,8 @@ def test_a_rule_that_sets_an_output_twice_conflicts_with_itself(tmp_path: Path) 
     )
     (tmp_path / "twice.yaml").write_text(text)
     (finding,) = problems(check(tmp_path / "twice.yaml"))
-    assert (finding.code, finding.rule_ids, finding.location.line) == (
-        "CR501",
-        ("clean.freelancers",),
-        27,
-    )  # the second set
-    assert "sets preselection both to both and to none" in finding.message
+    assert (finding.code, finding.rule_ids, finding.location.line) == ("CR001", ("clean.freelancers",), 27)
+    assert "sets 'preselection' twice, to 'both' and to 'none'" in finding.message  # the second set
 
 
 def test_a_tie_that_a_higher_salience_always_settles_is_no_conflict() -> None:
