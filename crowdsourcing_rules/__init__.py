@@ -21,6 +21,7 @@ from crowdsourcing_rules.errors import (
     RuleFileError,
     TaskError,
 )
+from crowdsourcing_rules.explain import Explainer, Explanation, explain
 from crowdsourcing_rules.loading import load_rules
 from crowdsourcing_rules.recommendation import Firing, Override, Recommendation, Risk
 from crowdsourcing_rules.rules import Rule, RuleSet, Source
@@ -32,6 +33,8 @@ __all__ = [
     "CrowdsourcingRulesError",
     "EngineError",
     "EngineUnavailableError",
+    "Explainer",
+    "Explanation",
     "Firing",
     "FiringLimitError",
     "InputError",
@@ -51,6 +54,7 @@ __all__ = [
     "decide",
     "default_rules_path",
     "default_vocabulary",
+    "explain",
     "load_rules",
     "parse_task",
     "read_task_file",
