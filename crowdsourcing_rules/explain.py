@@ -765,7 +765,7 @@ def show_value(value: OutputValue) -> str:
     """A value for display: tuples joined by commas, empty ones as ``absent``."""
     if isinstance(value, tuple):
         return ", ".join(value) if value else "absent"
-    return "none" if value is None else str(value)
+    return "not concluded" if value is None else str(value)
 
 
 def describe_change(old: OutputValue, new: OutputValue) -> str:
