@@ -1,0 +1,133 @@
+"""Hypothesis strategies shared by the property tests: valid tasks and small random rule sets."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import strategies as st
+
+from crowdsourcing_rules.vocabulary import SEVERITIES, FactSpec, Vocabulary, default_vocabulary
+
+IDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12)
+SKILLS = st.lists(st.sampled_from(["statistics", "French law", "design", "translation", "Python"]), max_size=3)
+
+
+def fact_value(spec: FactSpec) -> st.SearchStrategy[Any]:
+    """A valid value of one fact, in any of the forms a user may write it."""
+    if spec.kind == "list":
+        return SKILLS
+    if spec.kind in ("text", "id"):
+        return st.text(max_size=30)
+    if spec.kind == "bool":
+        return st.sampled_from([True, False, "true", "false", "unknown"])
+    return st.sampled_from(spec.values)
+
+
+@st.composite
+def tasks(draw: st.DrawFn, vocabulary: Vocabulary | None = None) -> dict[str, Any]:
+    """A valid task mapping: an id and a random subset of the other facts."""
+    vocabulary = vocabulary or default_vocabulary()
+    task: dict[str, Any] = {"id": draw(IDS)}
+    for spec in vocabulary.facts:
+        if spec.name != "id" and draw(st.booleans()):
+            task[spec.name] = draw(fact_value(spec))
+    return task
+
+
+# -- small random rule sets, as plain data (what a YAML or JSON rule file holds) ------------------
+
+RULE_FACTS = {
+    "urgency": ("low", "medium", "high"),
+    "budget": ("none", "low", "medium", "high", "unknown"),
+    "volume": ("one_off", "small_batch", "large", "massive"),
+    "legal_sensitivity": ("none", "low", "high", "regulated"),
+    "core_to_competitive_advantage": (True, False, "unknown"),
+}
+ORDERED = ("urgency", "volume", "legal_sensitivity")
+DERIVED = ("d_alpha", "d_beta", "d_gamma")
+SINGLE_OUTPUTS = {
+    "crowdsource": ("yes", "no", "with_conditions"),
+    "granularity": ("micro_task", "macro_task", "contest"),
+    "crowd_model": ("contest", "labor_market"),
+}
+CROWDS = ("general_public", "skilled_freelancers", "niche_experts")
+RISKS = ("quality", "availability", "security")
+
+
+def _fact_test() -> st.SearchStrategy[dict[str, Any]]:
+    def one(fact: str) -> st.SearchStrategy[dict[str, Any]]:
+        values = RULE_FACTS[fact]
+        options = [
+            st.sampled_from(values).map(lambda v: {fact: v}),
+            st.lists(st.sampled_from(values), min_size=1, max_size=3, unique=True).map(lambda vs: {fact: vs}),
+        ]
+        if fact in ORDERED:
+            options.append(
+                st.tuples(st.sampled_from(["at_least", "at_most", "above", "below"]), st.sampled_from(values)).map(
+                    lambda ov: {fact: {ov[0]: ov[1]}}
+                )
+            )
+        return st.one_of(options)
+
+    facts = st.sampled_from(sorted(RULE_FACTS)).flatmap(one)
+    derived = st.sampled_from(DERIVED).map(lambda d: {d: True})
+    skills = st.sampled_from(["statistics", "design"]).map(lambda s: {"skills_needed": {"contains": s}})
+    return st.one_of(facts, facts, derived, skills)
+
+
+conditions = st.recursive(
+    _fact_test(),
+    lambda inner: st.one_of(
+        st.lists(inner, min_size=1, max_size=3).map(lambda xs: {"all": xs}),
+        st.lists(inner, min_size=1, max_size=3).map(lambda xs: {"any": xs}),
+        inner.map(lambda x: {"not": x}),
+    ),
+    max_leaves=4,
+)
+
+conclusions = st.one_of(
+    st.sampled_from(sorted(SINGLE_OUTPUTS)).flatmap(
+        lambda o: st.sampled_from(SINGLE_OUTPUTS[o]).map(lambda v: {"set": {o: v}})
+    ),
+    st.lists(st.sampled_from(CROWDS), min_size=1, max_size=2, unique=True).map(lambda cs: {"add": {"crowd_types": cs}}),
+    st.sampled_from(CROWDS).map(lambda c: {"remove": {"crowd_types": c}}),
+    st.sampled_from(DERIVED).map(lambda d: {"derive": {d: True}}),
+    st.tuples(st.sampled_from(RISKS), st.sampled_from(SEVERITIES)).map(
+        lambda rs: {"risk": {"id": rs[0], "severity": rs[1], "mitigations": [f"mitigate {rs[0]}"]}}
+    ),
+    st.sampled_from(["an NDA", "a review"]).map(lambda t: {"condition": t}),
+    st.sampled_from(["step one", "step two"]).map(lambda t: {"plan": t}),
+)
+
+
+@st.composite
+def rule_dicts(draw: st.DrawFn, min_rules: int = 1, max_rules: int = 8) -> list[dict[str, Any]]:
+    """A list of rule mappings with unique ids; every derived fact a condition tests is derived."""
+    count = draw(st.integers(min_rules, max_rules))
+    rules = []
+    for n in range(count):
+        rule: dict[str, Any] = {
+            "id": f"r{n:02d}",
+            "description": f"random rule {n}",
+            "salience": draw(st.integers(-3, 3)),
+            "then": draw(st.lists(conclusions, min_size=1, max_size=3)),
+            "source": {"citation": "generated", "status": "I"},
+        }
+        if draw(st.booleans()):
+            rule["when"] = draw(conditions)
+        rules.append(rule)
+    text = json.dumps(rules)
+    derived_somewhere = {d for d in DERIVED if f'"derive": {{"{d}"' in text}
+    for d in DERIVED:
+        if f'"{d}"' in text and d not in derived_somewhere:
+            rules.append(
+                {
+                    "id": f"seed-{d}",
+                    "description": f"derives {d}",
+                    "when": draw(_fact_test().filter(lambda t: not any(k in DERIVED for k in t))),
+                    "then": [{"derive": {d: True}}],
+                    "source": {"citation": "generated", "status": "I"},
+                }
+            )
+    return rules
