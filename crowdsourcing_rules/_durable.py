@@ -177,9 +177,9 @@ class DurableEngine:
         except Exception as error:
             raise EngineError(f"durable-rules failed on {fact!r}: {error}") from error
         if self._errors:
-            error = self._errors[0]
+            failure = self._errors[0]
             self._errors.clear()
-            raise EngineError(f"a rule action failed: {error!r}") from error
+            raise EngineError(f"a rule action failed: {failure!r}") from failure
         activated = list(self._activated)
         self._activated.clear()
         return activated

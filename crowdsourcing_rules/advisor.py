@@ -108,8 +108,8 @@ class Advisor:
     ) -> Advisor:
         """An advisor for the rules in these files and directories (directories are searched
         recursively). Raises :class:`~crowdsourcing_rules.RuleFileError` listing every problem."""
-        paths = [Path(p) for p in paths]
-        return cls(load_rules(paths), engine=engine, max_firings=max_firings, paths=paths)
+        files = [Path(p) for p in paths]
+        return cls(load_rules(files), engine=engine, max_firings=max_firings, paths=files)
 
     @classmethod
     def default(cls, *, engine: EngineName = "auto", max_firings: int = DEFAULT_MAX_FIRINGS) -> Advisor:
@@ -217,7 +217,7 @@ def _facts_behind_verdict(compiled: CompiledRules) -> tuple[str, ...]:
     """Enumerated input facts that some rule on a path to the verdict reads (in vocabulary order)."""
     import networkx as nx
 
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[tuple[str, str]] = nx.DiGraph()
     for rule in compiled.rules:
         node = ("rule", rule.id)
         for name in rule.reads_inputs:
@@ -228,11 +228,11 @@ def _facts_behind_verdict(compiled: CompiledRules) -> tuple[str, ...]:
             graph.add_edge(("output", name), node)
         for c in rule.rule.then:
             if c.kind == "derive":
-                graph.add_edge(node, ("derived", c.name))
+                graph.add_edge(node, ("derived", str(c.name)))
             elif c.kind == "condition":
                 graph.add_edge(node, ("output", "conditions"))
             elif c.kind == "set":
-                graph.add_edge(node, ("output", c.name))
+                graph.add_edge(node, ("output", str(c.name)))
     graph.add_edge(("output", "conditions"), ("output", "crowdsource"))
     target = ("output", "crowdsource")
     if target not in graph:

@@ -109,11 +109,11 @@ class CompiledRules:
 def compile_rules(ruleset: RuleSet) -> CompiledRules:
     """Compile a rule set; raises :class:`RuleFileError` for a cycle through a stratified read."""
     vocabulary = ruleset.vocabulary
-    derived = {c.name for r in ruleset for c in r.then if c.kind == "derive"}
+    derived = {str(c.name) for r in ruleset for c in r.then if c.kind == "derive"}
     normal: list[tuple[Rule, tuple[Conjunction, ...]]] = []
     for rule in ruleset:
-        conjunctions = _dnf(rule.when, vocabulary, derived) if rule.when is not None else [([], [])]
-        normal.append((rule, tuple(_merge(task, items) for task, items in conjunctions)))
+        expanded = _dnf(rule.when, vocabulary, derived) if rule.when is not None else [([], [])]
+        normal.append((rule, tuple(_merge(task, items) for task, items in expanded)))
     strata = _stratify(ruleset, normal)
     compiled: list[CompiledRule] = []
     for index, (rule, conjunctions) in enumerate(normal):
@@ -199,9 +199,9 @@ def _atom(test: Test, vocabulary: Vocabulary, derived: set[str]) -> Atom:
             known = frozenset(v for v in domain if v != UNKNOWN)
             return TaskTest(name, known if value else frozenset({UNKNOWN}))
         if op in ("is", "in"):
-            return TaskTest(name, frozenset(value if isinstance(value, tuple) else (value,)))  # type: ignore[arg-type]
+            return TaskTest(name, frozenset(value if isinstance(value, tuple) else (str(value),)))
         if op in ("is_not", "not_in"):
-            return TaskTest(name, frozenset(domain) - frozenset(value if isinstance(value, tuple) else (value,)))  # type: ignore[arg-type]
+            return TaskTest(name, frozenset(domain) - frozenset(value if isinstance(value, tuple) else (str(value),)))
         scale = spec.scale
         position = scale.index(str(value))
         chosen = {
@@ -246,7 +246,7 @@ def _producers(ruleset: RuleSet) -> tuple[dict[str, set[str]], dict[str, set[str
 
 def _stratify(ruleset: RuleSet, normal: list[tuple[Rule, tuple[Conjunction, ...]]]) -> dict[str, int]:
     outputs, derived, vetoes = _producers(ruleset)
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(rule.id for rule in ruleset)
     reasons: dict[tuple[str, str], str] = {}
 

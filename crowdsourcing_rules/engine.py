@@ -61,7 +61,7 @@ def task_facts(compiled: CompiledRules, task: Task) -> tuple[dict[str, str], lis
     items = [
         (name, value)
         for name in sorted(compiled.list_inputs)
-        for value in dict.fromkeys(v.casefold() for v in (task.get(name) or ()))  # type: ignore[union-attr]
+        for value in dict.fromkeys(v.casefold() for v in (task.get(name) or ()))
     ]
     return single, items
 

@@ -233,7 +233,7 @@ class _Parser:
                 _yaml.value_location(parent, "facts", display),
             )
             return []
-        specs = []
+        specs: list[FactSpec] = []
         for name, body in facts.items():
             where = _yaml.key_location(facts, name, display)
             if not isinstance(name, str) or not FACT_NAME.match(name):
@@ -425,7 +425,7 @@ class _Parser:
                 ok = False
         if not ok:
             return None
-        return Source(str(citation).strip(), str(status), raw.get("url"), raw.get("note"))  # type: ignore[arg-type]
+        return Source(str(citation).strip(), str(status), raw.get("url"), raw.get("note"))
 
     # -- conditions ------------------------------------------------------------------------
 
@@ -621,11 +621,13 @@ class _Parser:
             out.extend(getattr(self, f"conclude_{kind}")(body, display, body_at, rule_id))
         return out
 
-    def _pairs(self, kind: str, body: object, display: str, at: Location, rule_id: str | None):
+    def _pairs(
+        self, kind: str, body: object, display: str, at: Location, rule_id: str | None
+    ) -> list[tuple[str, object, Location]]:
         if not isinstance(body, Mapping) or not body:
             self.problem(f"'{kind}' takes a mapping of names to values, got {_kind(body)}", at, rule_id)
             return []
-        return [(name, value, _yaml.key_location(body, name, display)) for name, value in body.items()]
+        return [(str(name), value, _yaml.key_location(body, name, display)) for name, value in body.items()]
 
     def conclude_set(self, body: object, display: str, at: Location, rule_id: str | None) -> list[Conclusion]:
         out = []

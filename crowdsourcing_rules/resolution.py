@@ -136,7 +136,7 @@ def resolve(fired: Sequence[Rule]) -> Resolved:
                 rules.append(rule.id)
     risk_order = OUTPUTS[[o.name for o in OUTPUTS].index("risks")].values
     risks = tuple(
-        Risk(risk_id, str(e["severity"]), e["mitigations"], e["rules"])  # type: ignore[arg-type]
+        Risk(risk_id, str(e["severity"]), e["mitigations"], e["rules"])
         for risk_id, e in sorted(
             by_id.items(), key=lambda kv: (-SEVERITIES.index(str(kv[1]["severity"])), risk_order.index(kv[0]))
         )

@@ -6,7 +6,7 @@ They hold no engine state and can be pickled, compared and hashed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Literal
 
 import attrs
@@ -173,6 +173,10 @@ class Rule:
         return tuple(iter_tests(self.when))
 
 
+def _sorted_by_id(rules: Iterable[Rule]) -> tuple[Rule, ...]:
+    return tuple(sorted(rules, key=lambda rule: rule.id))
+
+
 @attrs.frozen
 class RuleSet:
     """Rules and the vocabulary they were validated against, in a canonical order.
@@ -181,7 +185,7 @@ class RuleSet:
     rules inside them.
     """
 
-    rules: tuple[Rule, ...] = attrs.field(converter=lambda rs: tuple(sorted(rs, key=lambda r: r.id)))
+    rules: tuple[Rule, ...] = attrs.field(converter=_sorted_by_id)
     vocabulary: Vocabulary = attrs.field(factory=default_vocabulary)
 
     def __len__(self) -> int:

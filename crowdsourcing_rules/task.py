@@ -43,7 +43,8 @@ class Task:
 
     def __getattr__(self, name: str) -> FactValue:
         # Only called for names that are not attributes: look the fact up.
-        for key, value in object.__getattribute__(self, "items"):
+        items: tuple[tuple[str, FactValue], ...] = object.__getattribute__(self, "items")
+        for key, value in items:
             if key == name:
                 return value
         raise AttributeError(f"task has no fact {name!r}")
