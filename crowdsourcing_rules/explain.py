@@ -37,7 +37,7 @@ from crowdsourcing_rules.recommendation import Override, Recommendation
 from crowdsourcing_rules.resolution import Resolved, resolve
 from crowdsourcing_rules.rules import AllOf, AnyOf, Condition, Not, Rule, Test
 from crowdsourcing_rules.task import Task
-from crowdsourcing_rules.vocabulary import UNKNOWN
+from crowdsourcing_rules.vocabulary import UNKNOWN, Vocabulary
 
 __all__ = [
     "Change",
@@ -392,7 +392,7 @@ class Explainer:
         self._sweeper: Advisor | None = advisor if advisor.engine == "reference" else None
 
     @property
-    def vocabulary(self) -> Any:
+    def vocabulary(self) -> Vocabulary:
         return self.advisor.ruleset.vocabulary
 
     # -- why ---------------------------------------------------------------------------------
@@ -839,7 +839,7 @@ def _conclusions(rec: Recommendation) -> Iterator[tuple[str, str]]:
 
 def _changed(task: Task, changes: Sequence[Change]) -> Task:
     new = {c.fact: c.new for c in changes}
-    return Task(task.id, tuple((k, new.get(k, v)) for k, v in task.items))  # type: ignore[arg-type]
+    return Task(task.id, tuple((k, new.get(k, v)) for k, v in task.items))
 
 
 # -- text and Markdown -------------------------------------------------------------------------
