@@ -196,7 +196,11 @@ def why_not_html(why_not: WhyNot) -> str:
 
 def _blocker(check: Check, expected: bool) -> str:
     prefix = "" if expected else "holds, but must not: "
-    could = "".join(f"<li>could be derived by {_rule_summary(n)}, which did not fire</li>" for n in check.could)
+    could = ""
+    for node in check.could:
+        failed = node.check.blockers() if node.check else ()
+        stopped = "".join(_blocker(c, e) for c, e in failed)
+        could += f"<li>could be derived by {_rule_summary(node)}, which did not fire: <ul>{stopped}</ul></li>"
     return f"<li>{prefix}{_e(check.describe())}{f'<ul>{could}</ul>' if could else ''}</li>"
 
 
