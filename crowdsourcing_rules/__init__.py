@@ -10,6 +10,7 @@ The public API is what this module exports; everything else is an implementation
 
 from crowdsourcing_rules._version import __version__
 from crowdsourcing_rules.advisor import Advisor, decide, default_rules_path
+from crowdsourcing_rules.batch import TaskFailure, decide_frame, decide_many
 from crowdsourcing_rules.errors import (
     CrowdsourcingRulesError,
     EngineError,
@@ -49,9 +50,12 @@ __all__ = [
     "Source",
     "Task",
     "TaskError",
+    "TaskFailure",
     "Vocabulary",
     "__version__",
     "decide",
+    "decide_frame",
+    "decide_many",
     "default_rules_path",
     "default_vocabulary",
     "explain",

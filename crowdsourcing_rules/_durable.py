@@ -1,32 +1,34 @@
 """The durable-rules engine: the only module that imports ``durable``.
 
-What this module works around (see ``docs/engine.md``):
+durable-rules does the matching: each compiled rule is one durable-rules rule in one ruleset, and
+its Rete network, in the C extension, reports which rules a fact activates. The agenda
+(``engine.infer``) decides what fires. What this module works around (see ``docs/engine.md``):
 
-- ``durable.engine.Host()`` starts two timer threads that re-arm themselves forever and dispatch
-  rulesets in the background. We evaluate synchronously, so our host starts none: no thread growth,
-  and nothing runs behind our back.
+- ``durable.engine.Host`` starts two timer threads that re-arm themselves forever, and calls a
+  Python action per activation with the session state encoded to JSON and back around each call
+  (most of the time of an evaluation, see ``docs/performance.md``). We need neither: we create the
+  ruleset in the C engine and drive it ourselves (assert a fact, then read the names of the
+  activated rules), as ``Host.assert_fact`` does, without the Python actions.
 - durable-rules is not thread-safe and keeps global state in its C extension: one process-wide lock
   serialises every call into it.
 - Session state lives until deleted (and more than 1,024 live sessions raise ``MemoryError``): each
   evaluation deletes its session in a ``finally``.
-- Asserting a fact that no rule matches raises ``MessageNotHandledException``; we assert only what
-  some condition reads, and treat that exception as "nothing activated".
+- Asserting a fact that no rule matches is reported as "not handled"; we assert only what some
+  condition reads, and treat it as "nothing activated".
 - Identical facts cannot be asserted twice in a session: the agenda asserts each item once.
-- An exception inside an action is stored by durable-rules instead of raised; our actions only
-  record the activation, and anything they raise is re-raised to the caller.
-- ``set_rulesets`` mutates its argument: we build a fresh dictionary each time.
-- A ruleset name can be registered once per host: each engine has its own host and a unique name,
-  and deletes its ruleset from the C engine when closed or garbage-collected.
+- A ruleset name can be registered once: each engine has a unique name, and deletes its ruleset
+  from the C engine when closed or garbage-collected.
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import threading
 import warnings
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -38,21 +40,14 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     try:
         import durable_rules_engine
-        from durable import engine as durable_engine
     except ImportError as error:  # pragma: no cover - depends on the environment
         raise EngineUnavailableError(f"durable-rules cannot be imported: {error}") from error
 
 __all__ = ["DurableEngine"]
 
 _LOCK = threading.RLock()
+_string = json.encoder.encode_basestring  # a str as a JSON string literal (json's C encoder)
 _NAMES = itertools.count(1)
-
-
-class _QuietHost(durable_engine.Host):  # type: ignore[misc]
-    """A host that starts no background timer threads: we dispatch synchronously."""
-
-    def _run(self) -> None:
-        pass
 
 
 def _value_pattern(values: frozenset[str] | None) -> list[dict[str, Any]]:
@@ -76,29 +71,91 @@ def _task_pattern(conjunction: Conjunction) -> dict[str, Any]:
     return _and(parts)
 
 
-def _item_pattern(item: ItemTest) -> dict[str, Any]:
-    return _and([{"kind": "item"}, {"space": item.space}, {"name": item.name}, *_value_pattern(item.values)])
+def _item_pattern(item: ItemTest, excluded: frozenset[str] = frozenset()) -> dict[str, Any]:
+    parts = [{"kind": "item"}, {"space": item.space}, {"name": item.name}, *_value_pattern(item.values)]
+    parts += [{"$neq": {"value": v}} for v in sorted(excluded)]
+    return _and(parts)
 
 
-def _patterns(rule: CompiledRule, conjunction: Conjunction, prefix: str) -> list[dict[str, Any]]:
+# durable-rules binds each fact to at most one pattern of a rule: two positive patterns need two
+# distinct facts, and a negated pattern does not see the fact a positive pattern of the same rule
+# bound. Our conditions mean "an item exists", so tests on the same item name are rewritten until no
+# two of them can need the same fact (the reference engine is the oracle of this equivalence).
+Alternative = tuple[tuple[ItemTest, frozenset[str]], ...]
+
+
+def _implied(values: frozenset[str] | None, others: list[frozenset[str] | None]) -> bool:
+    """A positive test of ``values`` holds whenever one of ``others`` (a subset) holds."""
+    return any(o is not None and (values is None or o <= values) for o in others)
+
+
+def _positives(found: list[frozenset[str] | None], settled: frozenset[frozenset[frozenset[str]]]) -> list[list]:
+    """Alternatives of positive value sets on one name, no two of which can need the same item."""
+    kept: list[frozenset[str] | None] = []
+    for n, values in enumerate(found):
+        if values in kept or _implied(values, [o for m, o in enumerate(found) if m != n and o != values]):
+            continue
+        kept.append(values)
+    for n, first in enumerate(kept):
+        for second in kept[n + 1 :]:
+            pair = frozenset({first, second})
+            if first is None or second is None or pair in settled or not (first & second):
+                continue
+            # Either one item is in both sets, or two distinct items are, one in each.
+            rest = [v for v in kept if v not in (first, second)]
+            return _positives([*rest, first & second], settled) + _positives(kept, settled | {pair})
+    return [kept]
+
+
+def _item_alternatives(items: tuple[ItemTest, ...]) -> list[Alternative]:
+    """The item tests of a conjunction as alternatives whose patterns never need the same fact."""
+    groups: dict[tuple[str, str], list[ItemTest]] = {}
+    for item in items:
+        groups.setdefault((item.space, item.name), []).append(item)
+    alternatives: list[Alternative] = [()]
+    for (space, name), group in groups.items():
+        negatives = [i for i in group if not i.positive]
+        positives = [i.values for i in group if i.positive]
+        if not positives:
+            choices: list[Alternative] = [tuple((i, frozenset()) for i in negatives)]
+        elif any(i.values is None for i in negatives):
+            return []  # an item exists and no item exists: never holds
+        else:
+            excluded = frozenset().union(*(i.values for i in negatives if i.values is not None))
+            choices = []
+            for option in _positives(positives, frozenset()):
+                tests: list[tuple[ItemTest, frozenset[str]]] = []
+                for values in option:
+                    if values is None:
+                        tests.append((ItemTest(space, name, None), excluded))
+                    elif values - excluded:
+                        tests.append((ItemTest(space, name, values - excluded), frozenset()))
+                    else:
+                        break  # only excluded values would do: this option never holds
+                else:
+                    choices.append(tuple(tests) + tuple((i, frozenset()) for i in negatives))
+        alternatives = [a + c for a in alternatives for c in choices]
+    return alternatives
+
+
+def _patterns(rule: CompiledRule, conjunction: Conjunction, items: Alternative, prefix: str) -> list[dict[str, Any]]:
     patterns: list[dict[str, Any]] = [{f"{prefix}t": _task_pattern(conjunction)}]
     if rule.stratum > 0:
         patterns.append({f"{prefix}s": _and([{"kind": "stratum"}, {"n": rule.stratum}])})
-    for position, item in enumerate(conjunction.items):
+    for position, (item, excluded) in enumerate(items):
         name = f"{prefix}i{position}" + ("" if item.positive else "$not")
-        patterns.append({name: _item_pattern(item)})
+        patterns.append({name: _item_pattern(item, excluded)})
     return patterns
 
 
-def rule_definition(rule: CompiledRule) -> dict[str, Any]:
-    """A compiled rule as a durable-rules rule (without its action)."""
-    if len(rule.conjunctions) == 1:
-        return {"all": _patterns(rule, rule.conjunctions[0], "")}
-    return {
-        "any": [
-            {f"g{n}$all": _patterns(rule, conjunction, f"g{n}.")} for n, conjunction in enumerate(rule.conjunctions)
-        ]
-    }
+def rule_definition(rule: CompiledRule) -> dict[str, Any] | None:
+    """A compiled rule as a durable-rules rule (without its action); None if it can never hold."""
+    groups = [(c, items) for c in rule.conjunctions for items in _item_alternatives(c.items)]
+    if not groups:
+        return None
+    if len(groups) == 1:
+        return {"all": _patterns(rule, *groups[0], "")}
+    return {"any": [{f"g{n}$all": _patterns(rule, c, items, f"g{n}.")} for n, (c, items) in enumerate(groups)]}
 
 
 class DurableEngine:
@@ -108,37 +165,20 @@ class DurableEngine:
 
     def __init__(self, compiled: CompiledRules) -> None:
         self._compiled = compiled
-        self._activated: list[int] = []
-        self._errors: list[BaseException] = []
         self._sids = itertools.count(1)
         self._ruleset_name = f"crowdsourcing_rules_{next(_NAMES)}"
         self._closed = False
-        definition = {
-            f"r{rule.index}": {**rule_definition(rule), "run": self._action(rule.index)}
-            for rule in compiled.rules
-            if rule.conjunctions  # a rule whose condition can never hold has nothing to match
-        }
+        definitions = {f"r{rule.index}": rule_definition(rule) for rule in compiled.rules}
+        # a rule whose condition can never hold has nothing to match
+        definition = {name: d for name, d in definitions.items() if d is not None}
         self._empty = not definition
-        self._host: Any = None
+        self._handle: int | None = None
         if self._empty:
             return
         with _LOCK:
-            host = _QuietHost()
-            host.set_rulesets({self._ruleset_name: definition})
-            handle = host.get_ruleset(self._ruleset_name)._handle
-        self._host = host
+            handle = durable_rules_engine.create_ruleset(self._ruleset_name, json.dumps(definition, ensure_ascii=False))
+        self._handle = handle
         self._finalizer = weakref.finalize(self, _delete_ruleset, handle)
-
-    def _action(self, index: int) -> Callable[[Any], None]:
-        activated, errors = self._activated, self._errors
-
-        def action(c: Any) -> None:  # durable-rules requires exactly one parameter
-            try:
-                activated.append(index)
-            except BaseException as error:  # pragma: no cover - re-raised by _assert
-                errors.append(error)
-
-        return action
 
     def close(self) -> None:
         """Delete the ruleset from durable-rules' C engine; the engine cannot be used afterwards."""
@@ -157,52 +197,54 @@ class DurableEngine:
             try:
                 yield session
             finally:
-                self._activated.clear()
-                self._errors.clear()
                 if session.used:
                     with contextlib.suppress(Exception):  # no state exists when nothing matched
-                        self._host.delete_state(self._ruleset_name, sid)
+                        durable_rules_engine.delete_state(self._handle, sid)
 
-    def _assert(self, sid: str, fact: dict[str, Any]) -> list[int]:
+    def _assert(self, fact: str) -> list[int]:
+        """Assert one fact (JSON text); return the indices of the rules it activated.
+
+        This is what ``Host.assert_fact`` does, less what we do not use: the host would call a
+        Python action per activation, with the session state encoded to JSON and back around each
+        call. We only need the names of the activated rules, which the C engine gives directly.
+        """
         if self._empty:
             return []
-        self._activated.clear()
-        fact["sid"] = sid
+        handle = self._handle
         try:
-            self._host.assert_fact(self._ruleset_name, fact)
-        except durable_engine.MessageNotHandledException:
-            pass  # no condition reads this fact: nothing is activated
-        except durable_engine.MessageObservedException:  # pragma: no cover - the agenda asserts once
-            pass
+            code, state = durable_rules_engine.assert_fact(handle, fact)
+            if code in (1, 2):  # 1: no condition reads this fact; 2: already asserted (the agenda asserts once)
+                return []
+            activated: list[int] = []
+            started = durable_rules_engine.start_action_for_state(handle, state if code == 0 else 0)
+            message = started[1] if started else None
+            while message:
+                # The message is {"r<index>": {...matched facts...}}: the rule's name is its first key.
+                activated.append(int(message[3 : message.index('"', 2)]))
+                message = durable_rules_engine.complete_and_start_action(handle, state)
         except Exception as error:
-            raise EngineError(f"durable-rules failed on {fact!r}: {error}") from error
-        if self._errors:
-            failure = self._errors[0]
-            self._errors.clear()
-            raise EngineError(f"a rule action failed: {failure!r}") from failure
-        activated = list(self._activated)
-        self._activated.clear()
+            raise EngineError(f"durable-rules failed on {fact}: {error}") from error
         return activated
 
 
 class _DurableSession:
     def __init__(self, engine: DurableEngine, sid: str) -> None:
         self._engine = engine
-        self._sid = sid
+        self._prefix = '{"sid":"' + sid + '",'
         self.used = False
 
-    def _assert(self, fact: dict[str, Any]) -> list[int]:
+    def _assert(self, body: str) -> list[int]:
         self.used = True
-        return self._engine._assert(self._sid, fact)
+        return self._engine._assert(self._prefix + body)
 
     def assert_task(self, facts: dict[str, str]) -> list[int]:
-        return self._assert({"kind": "task", **facts})
+        return self._assert('"kind":"task",' + json.dumps(facts, ensure_ascii=False)[1:] if facts else '"kind":"task"}')
 
     def assert_item(self, space: str, name: str, value: str) -> list[int]:
-        return self._assert({"kind": "item", "space": space, "name": name, "value": value})
+        return self._assert(f'"kind":"item","space":{_string(space)},"name":{_string(name)},"value":{_string(value)}}}')
 
     def assert_stratum(self, stratum: int) -> list[int]:
-        return self._assert({"kind": "stratum", "n": stratum})
+        return self._assert(f'"kind":"stratum","n":{int(stratum)}}}')
 
 
 def _delete_ruleset(handle: int) -> None:

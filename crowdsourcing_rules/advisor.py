@@ -14,10 +14,12 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple, TypeVar
+
+import attrs
 
 from crowdsourcing_rules.compiling import CompiledRules, compile_rules
-from crowdsourcing_rules.engine import DEFAULT_MAX_FIRINGS, Engine, infer
+from crowdsourcing_rules.engine import DEFAULT_MAX_FIRINGS, Engine, Resolver, infer
 from crowdsourcing_rules.errors import EngineUnavailableError
 from crowdsourcing_rules.loading import load_rules
 from crowdsourcing_rules.recommendation import Firing, Recommendation
@@ -29,6 +31,7 @@ from crowdsourcing_rules.vocabulary import UNKNOWN
 __all__ = ["Advisor", "EngineName", "decide", "default_rules_path"]
 
 EngineName = Literal["auto", "durable-rules", "reference"]
+_T = TypeVar("_T")
 _warned_fallback = False
 
 
@@ -90,6 +93,19 @@ class Advisor:
         compiled = compile_rules(ruleset)
         engine = _make_engine(self._engine_name, compiled)
         verdict_facts = _facts_behind_verdict(compiled)
+        # What every decision needs, replaced together on reload: a decision in flight keeps its own.
+        firings = {
+            r.index: Firing(
+                rule_id=r.rule.id,
+                description=r.rule.description,
+                salience=r.rule.salience,
+                source=r.rule.source,
+                location=r.rule.location,
+                stratum=r.stratum,
+            )
+            for r in compiled.rules
+        }
+        run = _Run(compiled, engine, Resolver(compiled), firings)
         with self._lock:
             # The old engine is not closed here: a thread may still be deciding with it. It is
             # released when the last reference to it goes (engines clean up when collected).
@@ -97,6 +113,7 @@ class Advisor:
             self.compiled = compiled
             self._engine = engine
             self._verdict_facts = verdict_facts
+            self._run = run
 
     @classmethod
     def from_paths(
@@ -150,41 +167,42 @@ class Advisor:
         """
         task = self.parse_task(task)
         with self._lock:
-            compiled, engine = self.compiled, self._engine
-        rec = self._evaluate(compiled, engine, task)
+            run, verdict_facts = self._run, self._verdict_facts
+        rec = self._evaluate(run, task)
         if questions and rec.crowdsource is not None:
+            facts = task.facts
             asked = tuple(
                 name
-                for name in self._verdict_facts
-                if task.get(name) == UNKNOWN and self._changes_verdict(compiled, engine, task, name, rec.crowdsource)
+                for name in verdict_facts
+                if facts.get(name) == UNKNOWN and self._changes_verdict(run, task, name, rec.crowdsource)
             )
             if asked:
                 rec = _evolve(rec, questions=asked)
         return rec
 
-    def _changes_verdict(self, compiled: CompiledRules, engine: Engine, task: Task, name: str, verdict: str) -> bool:
-        spec = compiled.vocabulary.fact(name)
+    def _changes_verdict(self, run: _Run, task: Task, name: str, verdict: str) -> bool:
+        spec = run.compiled.vocabulary.fact(name)
         for value in spec.values:
             if value == UNKNOWN:
                 continue
             other = Task(task.id, tuple((k, value if k == name else v) for k, v in task.items))
-            if self._evaluate(compiled, engine, other).crowdsource != verdict:
+            with run.engine.session() as session:
+                _fired, resolved = infer(
+                    run.compiled, session, other, max_firings=self.max_firings, resolver=run.resolver
+                )
+            if resolved.single["crowdsource"] != verdict:
                 return True
         return False
 
-    def _evaluate(self, compiled: CompiledRules, engine: Engine, task: Task) -> Recommendation:
+    def _evaluate(self, run: _Run, task: Task) -> Recommendation:
+        engine = run.engine
         with engine.session() as session:
-            fired, resolved = infer(compiled, session, task, max_firings=self.max_firings)
+            fired, resolved = infer(run.compiled, session, task, max_firings=self.max_firings, resolver=run.resolver)
+        overridden, firings = resolved.overridden, run.firings
         trace = tuple(
-            Firing(
-                rule_id=r.rule.id,
-                description=r.rule.description,
-                salience=r.rule.salience,
-                source=r.rule.source,
-                location=r.rule.location,
-                stratum=r.stratum,
-                overridden=resolved.overridden.get(r.rule.id, ()),
-            )
+            firings[r.index]
+            if r.rule.id not in overridden
+            else _evolve(firings[r.index], overridden=overridden[r.rule.id])
             for r in fired
         )
         single = resolved.single
@@ -207,10 +225,17 @@ class Advisor:
         )
 
 
-def _evolve(rec: Recommendation, **changes: object) -> Recommendation:
-    import attrs
+class _Run(NamedTuple):
+    """An installed rule set: what one decision uses from start to end."""
 
-    return attrs.evolve(rec, **changes)  # type: ignore[arg-type]
+    compiled: CompiledRules
+    engine: Engine
+    resolver: Resolver
+    firings: dict[int, Firing]  # by rule index, without overrides
+
+
+def _evolve(value: _T, **changes: object) -> _T:
+    return attrs.evolve(value, **changes)  # type: ignore[misc]
 
 
 def _facts_behind_verdict(compiled: CompiledRules) -> tuple[str, ...]:

@@ -79,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_rules_options(explain)
 
+    from crowdsourcing_rules.batch import add_batch_command
+
+    add_batch_command(commands, _add_rules_options)
+
     validate = commands.add_parser("validate", help="load rule files and report every problem")
     _add_rules_options(validate)
     return parser
@@ -93,6 +97,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _decide(args)
         if args.command == "explain":
             return _explain(args)
+        if args.command == "batch":
+            from crowdsourcing_rules.batch import run_batch_command
+
+            return run_batch_command(args, _rule_paths(args))
         if args.command == "validate":
             ruleset = load_rules(_rule_paths(args))
             Advisor(ruleset, engine=args.engine)  # compiling finds cycles too
