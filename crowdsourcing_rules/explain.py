@@ -23,6 +23,7 @@ and :meth:`~Explanation.to_markdown` text a person reads, and in a notebook they
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -410,7 +411,7 @@ class Explainer:
         ``"output=value"`` or ``(output, value)``) and, with ``what_if``, the smallest changes that
         change ``output`` (to ``target`` when given)."""
         task = self.advisor.parse_task(task)
-        rec = self.advisor.decide(task, questions=False)
+        rec = self.advisor.decide(task)
         state = _State(self, task, rec)
         derivations = tuple(
             Derivation(out, value, tuple(state.node(rid) for rid in state.producers(out, value)))
@@ -545,11 +546,11 @@ class Explainer:
         for rule in self._rules.values():
             for c in rule.then:
                 readers[_produced(c.kind, c.name)].add(rule.id)
-        if output == "crowdsource":
-            readers["output:crowdsource"] |= readers["output:conditions"]
+        readers["output:crowdsource"] |= readers["output:conditions"]
         seen_rules: set[str] = set()
         facts: set[str] = set()
-        todo = [f"output:{output}"]
+        # A 'no' verdict empties or resets every other output: what the verdict reads counts too
+        todo = list(dict.fromkeys([f"output:{output}", "output:crowdsource"]))
         seen_nodes = set(todo)
         while todo:
             node = todo.pop()
@@ -587,13 +588,9 @@ def explain(
     )
 
 
-_DEFAULT: list[Advisor] = []
-
-
+@functools.cache
 def _default_advisor() -> Advisor:
-    if not _DEFAULT:
-        _DEFAULT.append(Advisor.default())
-    return _DEFAULT[0]
+    return Advisor.default()
 
 
 # -- the state of one decision ---------------------------------------------------------------
