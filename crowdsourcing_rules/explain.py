@@ -375,7 +375,8 @@ class Explanation:
 
 
 class Explainer:
-    """Explains an advisor's recommendations.
+    """Explains an advisor's recommendations (with the rules it has when the explainer is built:
+    after :meth:`Advisor.reload`, build a new one).
 
     >>> import crowdsourcing_rules as cr
     >>> explainer = Explainer(cr.Advisor.default(engine="reference"))
@@ -443,13 +444,13 @@ class Explainer:
             actual = (Derivation(output, current, tuple(state.node(r) for r in state.producers(output, current))),)
         return WhyNot(output, value, reached, current, tuple(nodes), actual)
 
-    def _check_output(self, output: str, value: str) -> None:
+    def _check_output(self, output: str, value: str | None = None) -> None:
         vocabulary = self.vocabulary
         names = [o.name for o in vocabulary.outputs]
         if not vocabulary.has_output(output):
             raise ValueError(f"unknown output {output!r}{did_you_mean(output, names)}")
         spec = vocabulary.output(output)
-        if spec.values and value not in spec.values:
+        if value is not None and spec.values and value not in spec.values:
             raise ValueError(
                 f"output {output!r} has no value {value!r}; expected {one_of(spec.values)}"
                 f"{did_you_mean(value, spec.values)}"
@@ -471,11 +472,7 @@ class Explainer:
         only when no single change does it (and ``max_changes`` allows). Changes to ``unknown``
         are not proposed. Scenarios come nearest first (on ordered scales, the fewest steps).
         """
-        if target is not None:
-            self._check_output(output, target)
-        elif not self.vocabulary.has_output(output):
-            names = [o.name for o in self.vocabulary.outputs]
-            raise ValueError(f"unknown output {output!r}{did_you_mean(output, names)}")
+        self._check_output(output, target)
         task = self.advisor.parse_task(task)
         sweeper = self._reference()
         base = sweeper.decide(task, questions=False)

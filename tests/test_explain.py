@@ -264,6 +264,12 @@ class TestWhatIf:
         assert list(frame.columns[:3]) == ["fact", "from", "to"]
         assert frame["crowdsource"].sum() == 3
 
+    def test_unknown_output_or_target_is_refused(self, explainer: Explainer) -> None:
+        with pytest.raises(ValueError, match="did you mean 'granularity'"):
+            explainer.what_if(PRO, output="granularty")
+        with pytest.raises(ValueError, match="did you mean 'contest'"):
+            explainer.what_if(PRO, output="granularity", target="contests")
+
     def test_describe_change(self) -> None:
         assert describe_change(None, "contest") == "not concluded -> contest"
         assert describe_change(("a", "b"), ("b", "a")) == "reordered: b, a"
