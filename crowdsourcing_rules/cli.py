@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser("explain", help="explain a recommendation: why, why not, what if")
     explain.add_argument("task", type=Path, help="task file: a mapping of the vocabulary's facts")
     explain.add_argument(
+        "--why",
+        action="append",
+        metavar="OUTPUT",
+        help="explain only these outputs, e.g. crowdsource (repeatable; default: every conclusion)",
+    )
+    explain.add_argument(
         "--why-not",
         action="append",
         default=[],
@@ -125,9 +131,15 @@ def _decide(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
+    from crowdsourcing_rules._suggest import did_you_mean
     from crowdsourcing_rules.explain import Explainer
 
     with Advisor.from_paths(_rule_paths(args), engine=args.engine) as advisor:
+        outputs = [o.name for o in advisor.ruleset.vocabulary.outputs]
+        for name in args.why or ():
+            if name not in outputs:
+                print(f"error: --why: unknown output {name!r}{did_you_mean(name, outputs)}", file=sys.stderr)
+                return 2
         task = read_task_file(args.task, advisor.ruleset.vocabulary)
         try:
             explanation = Explainer(advisor).explain(
@@ -139,7 +151,8 @@ def _explain(args: argparse.Namespace) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
     if args.format == "json":
-        print(json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False))
+        print(json.dumps(explanation.to_dict(args.why), indent=2, ensure_ascii=False))
     else:
-        print(explanation.to_markdown() if args.format == "markdown" else explanation.to_text(), end="")
+        render = explanation.to_markdown if args.format == "markdown" else explanation.to_text
+        print(render(args.why), end="")
     return 0

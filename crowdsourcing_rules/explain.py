@@ -346,24 +346,26 @@ class Explanation:
                 return derivation
         raise KeyError(f"{output} = {value}" if value else output)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, outputs: Iterable[str] | None = None) -> dict[str, Any]:
+        """JSON-ready data; ``outputs`` limits the *why* part to those."""
+        shown = None if outputs is None else set(outputs)
         return {
             "task_id": self.task.id,
             "recommendation": self.recommendation.to_dict(),
-            "why": [d.to_dict() for d in self.derivations],
+            "why": [d.to_dict() for d in self.derivations if shown is None or d.output in shown],
             "why_not": [w.to_dict() for w in self.why_not],
             "what_if": self.what_if.to_dict() if self.what_if else None,
         }
 
-    def to_text(self) -> str:
-        """The explanation as indented plain text."""
+    def to_text(self, outputs: Iterable[str] | None = None) -> str:
+        """The explanation as indented plain text; ``outputs`` limits the *why* part to those."""
         from crowdsourcing_rules.report import to_text
 
-        return to_text(self.recommendation, trace=False) + "\n\n" + _render(self, markdown=False)
+        return to_text(self.recommendation, trace=False) + "\n\n" + _render(self, outputs, markdown=False)
 
-    def to_markdown(self) -> str:
-        """The explanation as Markdown (nested lists)."""
-        return _render(self, markdown=True)
+    def to_markdown(self, outputs: Iterable[str] | None = None) -> str:
+        """The explanation as Markdown (nested lists); ``outputs`` limits the *why* part to those."""
+        return _render(self, outputs, markdown=True)
 
     def _repr_html_(self) -> str:
         from crowdsourcing_rules.html import explanation_html
@@ -839,7 +841,8 @@ def _changed(task: Task, changes: Sequence[Change]) -> Task:
 # -- text and Markdown -------------------------------------------------------------------------
 
 
-def _render(explanation: Explanation, *, markdown: bool) -> str:
+def _render(explanation: Explanation, outputs: Iterable[str] | None, *, markdown: bool) -> str:
+    shown = None if outputs is None else set(outputs)
     out: list[str] = []
 
     def heading(text: str) -> None:
@@ -858,6 +861,8 @@ def _render(explanation: Explanation, *, markdown: bool) -> str:
 
     heading(f"Why (task {explanation.task.id})")
     for derivation in explanation.derivations:
+        if shown is not None and derivation.output not in shown:
+            continue
         line(0, f"{derivation.output} = {_shorten(derivation.value, 80)}")
         seen: set[str] = set()
         for node in derivation.rules:

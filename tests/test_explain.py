@@ -317,6 +317,20 @@ class TestCommand:
         assert main([*argv, "--format", "markdown"]) == 0
         assert "## Why not crowdsource = yes?" in capsys.readouterr().out
 
+    def test_why_limits_the_derivations(
+        self, rules_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        task = tmp_path / "task.yaml"
+        task.write_text("id: t1\nskill_level: licensed\n", encoding="utf-8")
+        argv = ["explain", str(task), "--rules", str(rules_dir), "--why", "crowdsource"]
+        assert main([*argv, "--format", "json"]) == 0
+        assert {d["output"] for d in json.loads(capsys.readouterr().out)["why"]} == {"crowdsource"}
+        assert main(argv) == 0
+        why = capsys.readouterr().out.split("Why (task t1)")[1]
+        assert "crowdsource = with_conditions" in why and "risks = " not in why
+        assert main([*argv[:-1], "crowdsorce"]) == 2
+        assert "did you mean 'crowdsource'" in capsys.readouterr().err
+
     def test_bad_question_is_a_usage_error(
         self, rules_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
