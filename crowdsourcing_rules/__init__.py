@@ -12,17 +12,20 @@ from crowdsourcing_rules._version import __version__
 from crowdsourcing_rules.advisor import Advisor, decide, default_rules_path
 from crowdsourcing_rules.batch import TaskFailure, decide_frame, decide_many
 from crowdsourcing_rules.errors import (
+    CaseFileError,
     CrowdsourcingRulesError,
     EngineError,
     EngineUnavailableError,
     FiringLimitError,
     InputError,
     Location,
+    PolicyWarning,
     Problem,
     RuleFileError,
     TaskError,
 )
 from crowdsourcing_rules.explain import Explainer, Explanation, explain
+from crowdsourcing_rules.layers import LayeredRules, load_layers
 from crowdsourcing_rules.loading import load_rules
 from crowdsourcing_rules.recommendation import Firing, Override, Recommendation, Risk
 from crowdsourcing_rules.rules import Rule, RuleSet, Source
@@ -31,6 +34,7 @@ from crowdsourcing_rules.vocabulary import Vocabulary, default_vocabulary
 
 __all__ = [
     "Advisor",
+    "CaseFileError",
     "CrowdsourcingRulesError",
     "EngineError",
     "EngineUnavailableError",
@@ -39,8 +43,10 @@ __all__ = [
     "Firing",
     "FiringLimitError",
     "InputError",
+    "LayeredRules",
     "Location",
     "Override",
+    "PolicyWarning",
     "Problem",
     "Recommendation",
     "Risk",
@@ -59,6 +65,7 @@ __all__ = [
     "default_rules_path",
     "default_vocabulary",
     "explain",
+    "load_layers",
     "load_rules",
     "parse_task",
     "read_task_file",

@@ -48,6 +48,7 @@ __all__ = ["DurableEngine"]
 _LOCK = threading.RLock()
 _string = json.encoder.encode_basestring  # a str as a JSON string literal (json's C encoder)
 _NAMES = itertools.count(1)
+_SESSION_RULE = "session"  # not r<index>: never mistaken for a compiled rule
 
 
 def _value_pattern(values: frozenset[str] | None) -> list[dict[str, Any]]:
@@ -172,6 +173,10 @@ class DurableEngine:
         # a rule whose condition can never hold has nothing to match
         definition = {name: d for name, d in definitions.items() if d is not None}
         self._empty = not definition
+        # Deleting the state of a session in which no action has run crashes the process (seen
+        # here: a rule waiting for a list item that never came). This rule activates on every task,
+        # so every session has completed an action before it is deleted.
+        definition[_SESSION_RULE] = {"all": [{"t": {"kind": "task"}}]}
         self._handle: int | None = None
         if self._empty:
             return
@@ -219,8 +224,10 @@ class DurableEngine:
             started = durable_rules_engine.start_action_for_state(handle, state if code == 0 else 0)
             message = started[1] if started else None
             while message:
-                # The message is {"r<index>": {...matched facts...}}: the rule's name is its first key.
-                activated.append(int(message[3 : message.index('"', 2)]))
+                # The message is {"<rule name>": {...matched facts...}}: the name is its first key.
+                name = message[2 : message.index('"', 2)]
+                if name != _SESSION_RULE:
+                    activated.append(int(name[1:]))
                 message = durable_rules_engine.complete_and_start_action(handle, state)
         except Exception as error:
             raise EngineError(f"durable-rules failed on {fact}: {error}") from error

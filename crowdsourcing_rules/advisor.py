@@ -20,7 +20,8 @@ import attrs
 
 from crowdsourcing_rules.compiling import CompiledRules, compile_rules
 from crowdsourcing_rules.engine import DEFAULT_MAX_FIRINGS, Engine, Resolver, infer
-from crowdsourcing_rules.errors import EngineUnavailableError
+from crowdsourcing_rules.errors import EngineUnavailableError, PolicyWarning
+from crowdsourcing_rules.layers import LayeredRules, load_layers
 from crowdsourcing_rules.loading import load_rules
 from crowdsourcing_rules.recommendation import Firing, Recommendation
 from crowdsourcing_rules.reference import ReferenceEngine
@@ -66,9 +67,10 @@ def _make_engine(name: EngineName, compiled: CompiledRules) -> Engine:
 class Advisor:
     """Decides tasks with one set of rules.
 
-    Build it from rule files with :meth:`from_paths` (or :meth:`default` for the shipped rules).
+    Build it from rule files with :meth:`from_paths` (or :meth:`default` for the shipped rules),
+    with a company's policy layers on top (``policy=[...]``, see :mod:`crowdsourcing_rules.layers`).
     An advisor is safe to share between threads. :meth:`close` (or a ``with`` block) releases its
-    engine; :meth:`reload` reads the rule files again.
+    engine; :meth:`reload` reads the rule files (and the layers) again.
 
     >>> with Advisor.default() as advisor:
     ...     advisor.decide({"id": "t1"}).task_id
@@ -82,11 +84,16 @@ class Advisor:
         engine: EngineName = "auto",
         max_firings: int = DEFAULT_MAX_FIRINGS,
         paths: Sequence[Path] = (),
+        policy: Sequence[Path] = (),
+        layered: LayeredRules | None = None,
     ) -> None:
         self._lock = threading.RLock()
         self._engine_name: EngineName = engine
         self.max_firings = max_firings
         self.paths: tuple[Path, ...] = tuple(paths)
+        self.policy: tuple[Path, ...] = tuple(policy)
+        #: The defaults with the policy layers applied (changes, warnings); None without layers.
+        self.layered: LayeredRules | None = layered
         self._install(ruleset)
 
     def _install(self, ruleset: RuleSet) -> None:
@@ -120,18 +127,31 @@ class Advisor:
         cls,
         paths: Iterable[str | Path],
         *,
+        policy: Iterable[str | Path] = (),
         engine: EngineName = "auto",
         max_firings: int = DEFAULT_MAX_FIRINGS,
     ) -> Advisor:
         """An advisor for the rules in these files and directories (directories are searched
-        recursively). Raises :class:`~crowdsourcing_rules.RuleFileError` listing every problem."""
+        recursively), with each ``policy`` file or directory applied on top as a layer, in order.
+        Raises :class:`~crowdsourcing_rules.RuleFileError` listing every problem; a layer's
+        contradictions are issued as :class:`~crowdsourcing_rules.PolicyWarning`."""
         files = [Path(p) for p in paths]
-        return cls(load_rules(files), engine=engine, max_firings=max_firings, paths=files)
+        layers = [Path(p) for p in policy]
+        if not layers:
+            return cls(load_rules(files), engine=engine, max_firings=max_firings, paths=files)
+        layered = _load_layered(files, layers)
+        return cls(layered.ruleset, engine=engine, max_firings=max_firings, paths=files, policy=layers, layered=layered)
 
     @classmethod
-    def default(cls, *, engine: EngineName = "auto", max_firings: int = DEFAULT_MAX_FIRINGS) -> Advisor:
-        """An advisor for the shipped default rules."""
-        return cls.from_paths([default_rules_path()], engine=engine, max_firings=max_firings)
+    def default(
+        cls,
+        *,
+        policy: Iterable[str | Path] = (),
+        engine: EngineName = "auto",
+        max_firings: int = DEFAULT_MAX_FIRINGS,
+    ) -> Advisor:
+        """An advisor for the shipped default rules, with the ``policy`` layers on top."""
+        return cls.from_paths([default_rules_path()], policy=policy, engine=engine, max_firings=max_firings)
 
     @property
     def engine(self) -> str:
@@ -142,7 +162,13 @@ class Advisor:
         """Read the rule files again and switch to them; on error, keep the current rules."""
         if not self.paths:
             raise ValueError("this advisor was not built from files: nothing to reload")
-        self._install(load_rules(self.paths))
+        if not self.policy:
+            self._install(load_rules(self.paths))
+            return
+        layered = _load_layered(self.paths, self.policy)
+        self._install(layered.ruleset)
+        with self._lock:
+            self.layered = layered
 
     def close(self) -> None:
         """Release the engine. The advisor cannot decide afterwards."""
@@ -185,7 +211,7 @@ class Advisor:
         for value in spec.values:
             if value == UNKNOWN:
                 continue
-            other = Task(task.id, tuple((k, value if k == name else v) for k, v in task.items))
+            other = Task(task.id, tuple((k, value if k == name else v) for k, v in task.items), task.vocabulary)
             with run.engine.session() as session:
                 _fired, resolved = infer(
                     run.compiled, session, other, max_firings=self.max_firings, resolver=run.resolver
@@ -223,6 +249,13 @@ class Advisor:
             trace=trace,
             engine=engine.name,
         )
+
+
+def _load_layered(paths: Sequence[Path], policy: Sequence[Path]) -> LayeredRules:
+    layered = load_layers(paths, policy)
+    for problem in layered.warnings:
+        warnings.warn(PolicyWarning(problem), stacklevel=3)
+    return layered
 
 
 class _Run(NamedTuple):
@@ -272,15 +305,22 @@ _default_lock = threading.Lock()
 _default_advisor: Advisor | None = None
 
 
-def decide(task: Mapping[str, object] | Task, *, rules: Iterable[str | Path] | None = None) -> Recommendation:
-    """Decide one task with the shipped default rules, or with the rule files given in ``rules``.
+def decide(
+    task: Mapping[str, object] | Task,
+    *,
+    rules: Iterable[str | Path] | None = None,
+    policy: Iterable[str | Path] = (),
+) -> Recommendation:
+    """Decide one task with the shipped default rules, or with the rule files given in ``rules``,
+    with the ``policy`` layers on top.
 
     The default advisor is built once and reused. For your own rules in a long-running program,
     build an :class:`Advisor` once and call its :meth:`~Advisor.decide`.
     """
     global _default_advisor
-    if rules is not None:
-        with Advisor.from_paths(rules) as advisor:
+    policy = list(policy)
+    if rules is not None or policy:
+        with Advisor.from_paths(rules if rules is not None else [default_rules_path()], policy=policy) as advisor:
             return advisor.decide(task)
     with _default_lock:
         if _default_advisor is None:

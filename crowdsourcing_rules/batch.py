@@ -563,7 +563,7 @@ def run_batch_command(args: argparse.Namespace, rule_paths: Sequence[Path]) -> i
     if not args.input.is_file():
         print(f"error: {args.input}: no such file", file=sys.stderr)
         return 1
-    with Advisor.from_paths(rule_paths, engine=args.engine) as advisor:
+    with Advisor.from_paths(rule_paths, policy=getattr(args, "policy", ()), engine=args.engine) as advisor:
         vocabulary = advisor.ruleset.vocabulary
         lists = [f.name for f in vocabulary.facts if f.kind == "list"]
         consumed: collections.deque[Any] = collections.deque()

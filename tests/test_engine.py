@@ -336,3 +336,22 @@ def test_recommendation_json_round_trip() -> None:
     rec = cr.decide({"id": "t", "skill_level": "licensed", "in_house_capability": "none"})
     assert rec.trace, "the starter rules fire on this task"
     assert cr.Recommendation.from_dict(rec.to_dict()) == rec
+
+
+def test_deleting_a_session_where_nothing_fired_does_not_crash(write_rules) -> None:
+    # durable-rules 2.0.28 crashed the process (SIGSEGV) when deleting the state of a session in
+    # which no action had run: here a rule waits for a list item that never comes. Run in a child
+    # process so that a crash fails this test instead of killing the test run.
+    import subprocess
+    import sys
+
+    folder = write_rules(rules="rules:\n" + rule("a", "[{plan: x}]", "{skills_needed: {contains: statistics}}"))
+    script = (
+        "import crowdsourcing_rules as cr, sys\n"
+        "advisor = cr.Advisor.from_paths([sys.argv[1]], engine='durable-rules')\n"
+        "for _ in range(50):\n"
+        "    assert advisor.decide({'id': 't'}, questions=False).plan == ()\n"
+        "assert advisor.decide({'id': 't', 'skills_needed': ['Statistics']}).plan == ('x',)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(folder)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
