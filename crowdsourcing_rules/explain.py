@@ -33,7 +33,7 @@ import attrs
 
 from crowdsourcing_rules._suggest import did_you_mean, one_of
 from crowdsourcing_rules.advisor import Advisor
-from crowdsourcing_rules.compiling import ItemTest, TaskTest, _atom
+from crowdsourcing_rules.compiling import ItemTest, TaskTest, _atom, _producers
 from crowdsourcing_rules.recommendation import Override, Recommendation
 from crowdsourcing_rules.resolution import Resolved, resolve
 from crowdsourcing_rules.rules import AllOf, AnyOf, Condition, Not, Rule, Test
@@ -541,19 +541,17 @@ class Explainer:
 
     def _facts_behind(self, output: str) -> tuple[str, ...]:
         """Input facts read by a rule on some path to ``output`` (through derived facts and outputs)."""
-        readers: dict[str, set[str]] = defaultdict(set)  # node -> rules that conclude it
-        for rule in self._rules.values():
-            for c in rule.then:
-                readers[_produced(c.kind, c.name)].add(rule.id)
-        readers["output:crowdsource"] |= readers["output:conditions"]
+        outputs, derived, _vetoes = _producers(self.advisor.ruleset)
+        producers = {("output", k): v for k, v in outputs.items()} | {("derived", k): v for k, v in derived.items()}
+        producers[("output", "crowdsource")] = outputs.get("crowdsource", set()) | outputs.get("conditions", set())
         seen_rules: set[str] = set()
         facts: set[str] = set()
         # A 'no' verdict empties or resets every other output: what the verdict reads counts too
-        todo = list(dict.fromkeys([f"output:{output}", "output:crowdsource"]))
+        todo = list(dict.fromkeys([("output", output), ("output", "crowdsource")]))
         seen_nodes = set(todo)
         while todo:
             node = todo.pop()
-            for rid in readers.get(node, ()):
+            for rid in producers.get(node, ()):
                 if rid in seen_rules:
                     continue
                 seen_rules.add(rid)
@@ -562,7 +560,7 @@ class Explainer:
                     if self.vocabulary.has_fact(name):
                         facts.add(name)
                         continue
-                    key = f"output:{name}" if self.vocabulary.has_output(name) else f"derived:{name}"
+                    key = ("output" if self.vocabulary.has_output(name) else "derived", name)
                     if key not in seen_nodes:
                         seen_nodes.add(key)
                         todo.append(key)
@@ -789,16 +787,6 @@ def _split(question: str | tuple[str, str]) -> tuple[str, str]:
     if not sep or not output.strip() or not value.strip():
         raise ValueError(f"a why-not question is OUTPUT=VALUE, for example granularity=contest; got {question!r}")
     return output.strip(), value.strip()
-
-
-def _produced(kind: str, name: str | None) -> str:
-    if kind == "derive":
-        return f"derived:{name}"
-    if kind == "risk":
-        return "output:risks"
-    if kind in ("condition", "plan"):
-        return "output:conditions" if kind == "condition" else "output:plan"
-    return f"output:{name}"
 
 
 def _concludes(rule: Rule, output: str, value: str) -> bool:

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from html import escape
 from typing import TYPE_CHECKING
 
+from crowdsourcing_rules.report import _VERDICT
+
 if TYPE_CHECKING:
     from crowdsourcing_rules.explain import Check, Explanation, RuleNode, Sensitivity, WhatIf, WhyNot
     from crowdsourcing_rules.recommendation import Recommendation
@@ -28,12 +30,7 @@ __all__ = [
     "why_not_html",
 ]
 
-_VERDICT = {
-    "yes": ("YES: crowdsource it", "#1a7f37"),
-    "with_conditions": ("YES, WITH CONDITIONS", "#9a6700"),
-    "no": ("NO: keep it in-house", "#cf222e"),
-    None: ("UNDECIDED: no rule concluded a verdict", "#57606a"),
-}
+_COLOUR = {"yes": "#1a7f37", "with_conditions": "#9a6700", "no": "#cf222e"}
 _SEVERITY = {"high": "#cf222e", "medium": "#9a6700", "low": "#57606a"}
 _CELL = 'style="text-align:left;vertical-align:top;padding:2px 8px"'
 _YES, _NO = "&#10003;", "&#10007;"  # check mark, ballot x
@@ -56,7 +53,7 @@ def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
 
 
 def _badge(verdict: str | None) -> str:
-    text, colour = _VERDICT.get(verdict, (str(verdict), "#57606a"))
+    text, colour = _VERDICT.get(verdict, str(verdict)), _COLOUR.get(str(verdict), "#57606a")
     return f'<span style="color:white;background:{colour};padding:1px 6px;border-radius:4px">{_e(text)}</span>'
 
 
