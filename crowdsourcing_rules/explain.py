@@ -38,7 +38,7 @@ from crowdsourcing_rules.recommendation import Override, Recommendation
 from crowdsourcing_rules.resolution import Resolved, resolve
 from crowdsourcing_rules.rules import AllOf, AnyOf, Condition, Not, Rule, Test
 from crowdsourcing_rules.task import Task
-from crowdsourcing_rules.vocabulary import UNKNOWN, Vocabulary
+from crowdsourcing_rules.vocabulary import OUTPUTS, UNKNOWN, Vocabulary
 
 __all__ = [
     "Change",
@@ -806,19 +806,16 @@ def _concludes(rule: Rule, output: str, value: str) -> bool:
 
 
 def _conclusions(rec: Recommendation) -> Iterator[tuple[str, str]]:
-    """Every (output, value) of a recommendation, in the card's order."""
-    for output in COMPARED_OUTPUTS[:-1]:
-        value = getattr(rec, output)
+    """Every (output, value) of a recommendation, in the vocabulary's order."""
+    for spec in OUTPUTS:
+        if spec.name == "risks":
+            yield from (("risks", risk.id) for risk in rec.risks)
+            continue
+        value = getattr(rec, spec.name)
         if isinstance(value, tuple):
-            yield from ((output, v) for v in value)
+            yield from ((spec.name, v) for v in value)
         elif value is not None:
-            yield output, value
-    for condition in rec.conditions:
-        yield "conditions", condition
-    for risk in rec.risks:
-        yield "risks", risk.id
-    for step in rec.plan:
-        yield "plan", step
+            yield spec.name, value
 
 
 def _changed(task: Task, changes: Sequence[Change]) -> Task:
