@@ -250,7 +250,9 @@ class Sensitivity:
     """For each input fact and each of its other values, the outputs that change.
 
     ``rows`` are ``(fact, current value, new value, {output: new output value})`` in vocabulary
-    order; a row whose mapping is empty changes nothing.
+    order; a row whose mapping is empty changes nothing. A list output changes when its set of
+    values does (crowd and service types also when their first, best-fit value does); risks are
+    compared with their severity, as ``"quality (high)"``.
     """
 
     task_id: str
@@ -483,19 +485,19 @@ class Explainer:
         def hits(rec: Recommendation) -> bool:
             value = output_value(rec, output)
             if target is None:
-                return _differs(value, current)
+                return _differs(output, value, current)
             return target in value if isinstance(value, tuple) else value == target
 
         singles = list(self._single_changes(task))
         tried = 0
         rows = []
         scenarios: list[Scenario] = []
-        base_values = {o: output_value(base, o) for o in COMPARED_OUTPUTS}
+        base_values = {o: _compared(base, o) for o in COMPARED_OUTPUTS}
         for change in singles:
             rec = sweeper.decide(_changed(task, (change,)), questions=False)
             tried += 1
-            values = {o: output_value(rec, o) for o in COMPARED_OUTPUTS}
-            changed = {o: v for o, v in values.items() if _differs(v, base_values[o])}
+            values = {o: _compared(rec, o) for o in COMPARED_OUTPUTS}
+            changed = {o: v for o, v in values.items() if _differs(o, v, base_values[o])}
             rows.append((change.fact, change.old, change.new, changed))
             if hits(rec):
                 scenarios.append(Scenario((change,), output_value(rec, output), rec))
@@ -748,10 +750,21 @@ def output_value(rec: Recommendation, output: str) -> OutputValue:
     return tuple(value) if isinstance(value, (tuple, list)) else value
 
 
-def _differs(new: OutputValue, old: OutputValue) -> bool:
-    """Whether an output changed: for a list, its set of values or its first (best-fit) value."""
+def _compared(rec: Recommendation, output: str) -> OutputValue:
+    """An output as the sensitivity table compares it: risks with their severity."""
+    if output == "risks":
+        return tuple(f"{r.id} ({r.severity})" for r in rec.risks)
+    return output_value(rec, output)
+
+
+# Lists whose first value is the recommendation (best fit first): a new first value is a change
+RANKED = frozenset({"crowd_types", "service_types"})
+
+
+def _differs(output: str, new: OutputValue, old: OutputValue) -> bool:
+    """Whether an output changed: for a list, its set of values (and, when ranked, its first)."""
     if isinstance(new, tuple) and isinstance(old, tuple):
-        return set(new) != set(old) or new[:1] != old[:1]
+        return set(new) != set(old) or (output in RANKED and new[:1] != old[:1])
     return new != old
 
 
