@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 invalid input (task or rule files) or failed evaluation
 from __future__ import annotations
 
 import argparse
+import os
 import json
 import sys
 import warnings
@@ -178,6 +179,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CrowdsourcingRulesError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (``| head``): not an error. Point stdout at devnull so that
+        # Python's flush at exit does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     parser.error(f"unknown command {args.command!r}")  # pragma: no cover - argparse rejects it first
     return 2  # pragma: no cover
 
