@@ -6,8 +6,8 @@ Exit codes: 0 success, 1 invalid input (task or rule files) or failed evaluation
 from __future__ import annotations
 
 import argparse
-import os
 import json
+import os
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
