@@ -395,14 +395,9 @@ def _negates_a_list(condition: object, negated: bool = False) -> bool:
     return False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: the agenda asserts the task before the list items, so a rule testing that a list "
-    "lacks a value is activated (and fires) before the items arrive; both engines agree, so the "
-    "differential tests do not see it",
-)
 @pytest.mark.parametrize("engine", ["durable-rules", "reference"])
 def test_a_rule_testing_that_a_list_lacks_a_value(engine: str) -> None:
+    # Fixed in engine.infer: the list items go in before the task fact.
     rules = [
         {
             "id": "r",
