@@ -465,7 +465,8 @@ def test_a_veto_is_not_a_contradiction(tmp_path: Path) -> None:
 
 # -- diff and CLI -----------------------------------------------------------------------------------
 
-EXAMPLE = Path(__file__).parent.parent / "examples" / "company_policy"
+# A frozen copy of examples/company_policy as written against the starter rules (tests/fixtures/defaults).
+EXAMPLE = Path(__file__).parent / "fixtures" / "company_policy"
 
 
 def test_diff_lists_every_change_of_the_example() -> None:

@@ -104,3 +104,13 @@ def test_what_the_schema_rejects_the_loader_rejects(write_rules, text: str) -> N
         jsonschema.validate(plain(folder / "rules.yaml"), SCHEMA)
     with pytest.raises(cr.RuleFileError):
         cr.load_rules([folder])
+
+
+def test_the_documented_layer_example_loads_on_the_shipped_rules(tmp_path: Path) -> None:
+    from crowdsourcing_rules.layers import load_layers
+
+    block = DOC[DOC.index("# my_policy/policy.yaml") :]
+    (tmp_path / "policy.yaml").write_text(block[: block.index("```")], encoding="utf-8")
+    layered = load_layers([cr.default_rules_path()], [tmp_path])
+    assert layered.warnings == ()
+    assert "acme.budget.capex-approval" in {r.id for r in layered.ruleset}
