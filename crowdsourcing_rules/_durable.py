@@ -11,12 +11,21 @@ What this module works around (see ``docs/engine.md``):
   evaluation deletes its session in a ``finally``.
 - Asserting a fact that no rule matches raises ``MessageNotHandledException``; we assert only what
   some condition reads, and treat that exception as "nothing activated".
+- Deleting the state of a session in which no action has run crashes the process (``free(): invalid
+  pointer``, seen here with a rule waiting for a list item that never came): a rule of ours matches
+  every task and runs an empty action, so every session has run one before it is deleted.
 - Identical facts cannot be asserted twice in a session: the agenda asserts each item once.
 - An exception inside an action is stored by durable-rules instead of raised; our actions only
   record the activation, and anything they raise is re-raised to the caller.
 - ``set_rulesets`` mutates its argument: we build a fresh dictionary each time.
 - A ruleset name can be registered once per host: each engine has its own host and a unique name,
   and deletes its ruleset from the C engine when closed or garbage-collected.
+- Its C engine reads strings as C strings and has fixed-size tables: a NUL character or a lone
+  surrogate in a value crashed the process (seen here), as did a rule needing more than 16 patterns
+  or rules reading more than 64 task facts. Values never reach it: each value a pattern tests is
+  replaced by a short token, and a value no pattern tests by one token that matches nothing. Rule
+  sets beyond its limits are refused before they reach it (:func:`limits_problems`), and any error
+  it raises while compiling becomes an :class:`EngineUnavailableError` that names the rules.
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from crowdsourcing_rules.compiling import CompiledRule, CompiledRules, Conjunction, ItemTest
-from crowdsourcing_rules.errors import EngineError, EngineUnavailableError
+from crowdsourcing_rules.errors import EngineError, EngineUnavailableError, Problem
 
 with warnings.catch_warnings():
     # durable's import warns about datetime.utcfromtimestamp on Python 3.12+.
@@ -42,10 +51,51 @@ with warnings.catch_warnings():
     except ImportError as error:  # pragma: no cover - depends on the environment
         raise EngineUnavailableError(f"durable-rules cannot be imported: {error}") from error
 
-__all__ = ["DurableEngine"]
+__all__ = ["MAX_PATTERNS", "MAX_TASK_FACTS", "DurableEngine", "limits_problems"]
 
 _LOCK = threading.RLock()
 _NAMES = itertools.count(1)
+
+# Limits of durable-rules 2.0.28's C engine, measured here: one more crashed the process.
+MAX_PATTERNS = 16  # patterns (facts joined) in one rule or one alternative of an 'any'
+MAX_TASK_FACTS = 64  # distinct task facts tested: the alpha network's fan-out
+_NO_MATCH = "~"  # the token of a value that no pattern tests
+
+
+def limits_problems(compiled: CompiledRules) -> list[Problem]:
+    """What durable-rules cannot carry in these rules, located at the rules concerned."""
+    problems = []
+    for rule in compiled.rules:
+        for conjunction in rule.conjunctions:
+            count = 1 + (rule.stratum > 0) + len(conjunction.items)
+            if count > MAX_PATTERNS:
+                problems.append(
+                    Problem(
+                        f"the condition joins {count} facts (list items, derived facts, outputs); "
+                        f"durable-rules allows {MAX_PATTERNS}",
+                        rule.rule.location,
+                        rule.id,
+                    )
+                )
+                break
+    if len(compiled.task_facts) > MAX_TASK_FACTS:
+        problems.append(
+            Problem(
+                f"the rules test {len(compiled.task_facts)} different task facts; durable-rules allows {MAX_TASK_FACTS}"
+            )
+        )
+    return problems
+
+
+class _Tokens:
+    """Short, safe stand-ins for the values patterns test: durable-rules never sees a user's text."""
+
+    def __init__(self, compiled: CompiledRules) -> None:
+        values = sorted({v for r in compiled.rules for c in r.conjunctions for i in c.items for v in (i.values or ())})
+        self._tokens = {value: f"v{n}" for n, value in enumerate(values)}
+
+    def __call__(self, value: str) -> str:
+        return self._tokens.get(value, _NO_MATCH)
 
 
 class _QuietHost(durable_engine.Host):  # type: ignore[misc]
@@ -55,10 +105,10 @@ class _QuietHost(durable_engine.Host):  # type: ignore[misc]
         pass
 
 
-def _value_pattern(values: frozenset[str] | None) -> list[dict[str, Any]]:
+def _value_pattern(values: frozenset[str] | None, tokens: _Tokens) -> list[dict[str, Any]]:
     if values is None:
         return []
-    ordered = sorted(values)
+    ordered = sorted(tokens(v) for v in values)
     if len(ordered) == 1:
         return [{"value": ordered[0]}]
     return [{"$or": [{"value": v} for v in ordered]}]
@@ -76,27 +126,28 @@ def _task_pattern(conjunction: Conjunction) -> dict[str, Any]:
     return _and(parts)
 
 
-def _item_pattern(item: ItemTest) -> dict[str, Any]:
-    return _and([{"kind": "item"}, {"space": item.space}, {"name": item.name}, *_value_pattern(item.values)])
+def _item_pattern(item: ItemTest, tokens: _Tokens) -> dict[str, Any]:
+    return _and([{"kind": "item"}, {"space": item.space}, {"name": item.name}, *_value_pattern(item.values, tokens)])
 
 
-def _patterns(rule: CompiledRule, conjunction: Conjunction, prefix: str) -> list[dict[str, Any]]:
+def _patterns(rule: CompiledRule, conjunction: Conjunction, prefix: str, tokens: _Tokens) -> list[dict[str, Any]]:
     patterns: list[dict[str, Any]] = [{f"{prefix}t": _task_pattern(conjunction)}]
     if rule.stratum > 0:
         patterns.append({f"{prefix}s": _and([{"kind": "stratum"}, {"n": rule.stratum}])})
     for position, item in enumerate(conjunction.items):
         name = f"{prefix}i{position}" + ("" if item.positive else "$not")
-        patterns.append({name: _item_pattern(item)})
+        patterns.append({name: _item_pattern(item, tokens)})
     return patterns
 
 
-def rule_definition(rule: CompiledRule) -> dict[str, Any]:
+def rule_definition(rule: CompiledRule, tokens: _Tokens) -> dict[str, Any]:
     """A compiled rule as a durable-rules rule (without its action)."""
     if len(rule.conjunctions) == 1:
-        return {"all": _patterns(rule, rule.conjunctions[0], "")}
+        return {"all": _patterns(rule, rule.conjunctions[0], "", tokens)}
     return {
         "any": [
-            {f"g{n}$all": _patterns(rule, conjunction, f"g{n}.")} for n, conjunction in enumerate(rule.conjunctions)
+            {f"g{n}$all": _patterns(rule, conjunction, f"g{n}.", tokens)}
+            for n, conjunction in enumerate(rule.conjunctions)
         ]
     }
 
@@ -113,8 +164,12 @@ class DurableEngine:
         self._sids = itertools.count(1)
         self._ruleset_name = f"crowdsourcing_rules_{next(_NAMES)}"
         self._closed = False
+        problems = limits_problems(compiled)
+        if problems:
+            raise EngineUnavailableError(_describe("durable-rules cannot run these rules", problems))
+        self._tokens = _Tokens(compiled)
         definition = {
-            f"r{rule.index}": {**rule_definition(rule), "run": self._action(rule.index)}
+            f"r{rule.index}": {**rule_definition(rule, self._tokens), "run": self._action(rule.index)}
             for rule in compiled.rules
             if rule.conjunctions  # a rule whose condition can never hold has nothing to match
         }
@@ -122,12 +177,36 @@ class DurableEngine:
         self._host: Any = None
         if self._empty:
             return
+        # Deleting a session in which no action has run crashes the process (seen here): this rule
+        # runs an action in every session, as soon as the task is asserted.
+        definition["session"] = {"all": [{"t": {"kind": "task"}}], "run": _ignore}
         with _LOCK:
-            host = _QuietHost()
-            host.set_rulesets({self._ruleset_name: definition})
-            handle = host.get_ruleset(self._ruleset_name)._handle
+            try:
+                host = _QuietHost()
+                host.set_rulesets({self._ruleset_name: definition})
+                handle = host.get_ruleset(self._ruleset_name)._handle
+            except Exception as error:
+                raise EngineUnavailableError(self._compile_failure(error)) from error
         self._host = host
         self._finalizer = weakref.finalize(self, _delete_ruleset, handle)
+
+    def _compile_failure(self, error: Exception) -> str:
+        """Say which rules durable-rules refuses, trying each alone (called with the lock held)."""
+        problems = []
+        for rule in self._compiled.rules:
+            if not rule.conjunctions:
+                continue
+            name = f"crowdsourcing_rules_probe_{next(_NAMES)}"
+            try:
+                host = _QuietHost()
+                host.set_rulesets({name: {"r": {**rule_definition(rule, self._tokens), "run": _ignore}}})
+            except Exception as rule_error:
+                problems.append(Problem(f"durable-rules refuses this rule: {rule_error}", rule.rule.location, rule.id))
+            else:
+                _delete_ruleset(host.get_ruleset(name)._handle)
+        if not problems:
+            problems.append(Problem(f"durable-rules refuses the rule set as a whole: {error}"))
+        return _describe("durable-rules cannot compile these rules", problems)
 
     def _action(self, index: int) -> Callable[[Any], None]:
         activated, errors = self._activated, self._errors
@@ -189,6 +268,7 @@ class _DurableSession:
     def __init__(self, engine: DurableEngine, sid: str) -> None:
         self._engine = engine
         self._sid = sid
+        self._items: set[tuple[str, str, str]] = set()
         self.used = False
 
     def _assert(self, fact: dict[str, Any]) -> list[int]:
@@ -199,10 +279,22 @@ class _DurableSession:
         return self._assert({"kind": "task", **facts})
 
     def assert_item(self, space: str, name: str, value: str) -> list[int]:
-        return self._assert({"kind": "item", "space": space, "name": name, "value": value})
+        token = self._engine._tokens(value)
+        if (space, name, token) in self._items:
+            return []  # values no pattern tests share one token: the first already activated all it can
+        self._items.add((space, name, token))
+        return self._assert({"kind": "item", "space": space, "name": name, "value": token})
 
     def assert_stratum(self, stratum: int) -> list[int]:
         return self._assert({"kind": "stratum", "n": stratum})
+
+
+def _ignore(c: Any) -> None:
+    pass
+
+
+def _describe(summary: str, problems: list[Problem]) -> str:
+    return "\n".join([f"{summary}; use engine='reference' for them:", *(f"  {p}" for p in problems)])
 
 
 def _delete_ruleset(handle: int) -> None:
