@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from crowdsourcing_rules.compiling import CompiledRule, CompiledRules, Conjunction, ItemTest
+from crowdsourcing_rules.compiling import CompiledRule, CompiledRules, Conjunction
 from crowdsourcing_rules.errors import EngineError, EngineUnavailableError, Problem
 
 with warnings.catch_warnings():
@@ -66,8 +66,8 @@ def limits_problems(compiled: CompiledRules) -> list[Problem]:
     """What durable-rules cannot carry in these rules, located at the rules concerned."""
     problems = []
     for rule in compiled.rules:
-        for conjunction in rule.conjunctions:
-            count = 1 + (rule.stratum > 0) + len(conjunction.items)
+        for _conjunction, items in _rule_alternatives(rule):
+            count = 1 + (rule.stratum > 0) + len(items)
             if count > MAX_PATTERNS:
                 problems.append(
                     Problem(
@@ -105,13 +105,65 @@ class _QuietHost(durable_engine.Host):  # type: ignore[misc]
         pass
 
 
-def _value_pattern(values: frozenset[str] | None, tokens: _Tokens) -> list[dict[str, Any]]:
-    if values is None:
-        return []
-    ordered = sorted(tokens(v) for v in values)
-    if len(ordered) == 1:
-        return [{"value": ordered[0]}]
-    return [{"$or": [{"value": v} for v in ordered]}]
+# An item pattern: space, name, values (None: any value), values excluded, positive or negated.
+_Item = tuple[str, str, frozenset[str] | None, frozenset[str], bool]
+
+
+def _alternatives(conjunction: Conjunction) -> list[list[_Item]]:
+    """Item tests as durable-rules can match them, as alternatives (an empty list: never holds).
+
+    In durable-rules one fact binds at most one pattern of a rule, and a negated pattern ignores the
+    facts bound in the same match (both seen here: ``crowdsource: {known: true}`` with
+    ``crowdsource: yes`` never fired; with ``not: {crowdsource: 'no'}`` it fired on 'no'). Tests of
+    the same item are rewritten so that positive patterns bind distinct facts, none of them one that
+    a negated pattern must see: exists x in A and exists y in B is exists z in A&B, or x in A-B and
+    y in B-A; a positive test excludes what a negated one forbids.
+    """
+    by_item: dict[tuple[str, str], tuple[list[frozenset[str] | None], list[frozenset[str] | None]]] = {}
+    for item in conjunction.items:
+        positive, negative = by_item.setdefault((item.space, item.name), ([], []))
+        (positive if item.positive else negative).append(item.values)
+    alternatives: list[list[_Item]] = [[]]
+    for (space, name), (positive, negative) in by_item.items():
+        if positive and None in negative:
+            return []  # an item exists and no item exists
+        forbidden = frozenset().union(*(v for v in negative if v is not None))
+        options = _positive_options(positive, forbidden)
+        negated: list[_Item] = [(space, name, v, frozenset(), False) for v in dict.fromkeys(negative)]
+        alternatives = [
+            [*alternative, *negated, *((space, name, v, excluded, True) for v, excluded in option)]
+            for alternative in alternatives
+            for option in options
+        ]
+    return alternatives
+
+
+def _positive_options(
+    positive: list[frozenset[str] | None], forbidden: frozenset[str]
+) -> list[list[tuple[frozenset[str] | None, frozenset[str]]]]:
+    sets = []
+    for values in positive:
+        if values is not None:
+            if not values - forbidden:
+                return []
+            sets.append(values - forbidden)
+    if not sets:  # only 'any value' tests (or none): one pattern, which must not bind a forbidden value
+        return [[(None, forbidden)]] if positive else [[]]
+    return [[(v, frozenset()) for v in option] for option in _disjoint(sets)]
+
+
+def _disjoint(sets: list[frozenset[str]]) -> list[list[frozenset[str]]]:
+    """Alternatives, each a list of pairwise disjoint sets, for 'an item in each set exists'."""
+    for i, a in enumerate(sets):
+        for j in range(i + 1, len(sets)):
+            b = sets[j]
+            if a & b:
+                rest = sets[:i] + sets[i + 1 : j] + sets[j + 1 :]
+                out = _disjoint([*rest, a & b])
+                if a - b and b - a:
+                    out += _disjoint([*rest, a - b, b - a])
+                return out
+    return [sets]
 
 
 def _and(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -126,28 +178,44 @@ def _task_pattern(conjunction: Conjunction) -> dict[str, Any]:
     return _and(parts)
 
 
-def _item_pattern(item: ItemTest, tokens: _Tokens) -> dict[str, Any]:
-    return _and([{"kind": "item"}, {"space": item.space}, {"name": item.name}, *_value_pattern(item.values, tokens)])
+def _item_pattern(item: _Item, tokens: _Tokens) -> dict[str, Any]:
+    space, name, values, excluded, _positive = item
+    parts: list[dict[str, Any]] = [{"kind": "item"}, {"space": space}, {"name": name}]
+    if values is not None:
+        ordered = sorted(tokens(v) for v in values)
+        parts.append({"value": ordered[0]} if len(ordered) == 1 else {"$or": [{"value": v} for v in ordered]})
+    parts.extend({"$neq": {"value": token}} for token in sorted(tokens(v) for v in excluded))
+    return _and(parts)
 
 
-def _patterns(rule: CompiledRule, conjunction: Conjunction, prefix: str, tokens: _Tokens) -> list[dict[str, Any]]:
+def _patterns(
+    rule: CompiledRule, conjunction: Conjunction, items: list[_Item], prefix: str, tokens: _Tokens
+) -> list[dict[str, Any]]:
     patterns: list[dict[str, Any]] = [{f"{prefix}t": _task_pattern(conjunction)}]
     if rule.stratum > 0:
         patterns.append({f"{prefix}s": _and([{"kind": "stratum"}, {"n": rule.stratum}])})
-    for position, item in enumerate(conjunction.items):
-        name = f"{prefix}i{position}" + ("" if item.positive else "$not")
+    for position, item in enumerate(items):
+        name = f"{prefix}i{position}" + ("" if item[4] else "$not")
         patterns.append({name: _item_pattern(item, tokens)})
     return patterns
 
 
-def rule_definition(rule: CompiledRule, tokens: _Tokens) -> dict[str, Any]:
-    """A compiled rule as a durable-rules rule (without its action)."""
-    if len(rule.conjunctions) == 1:
-        return {"all": _patterns(rule, rule.conjunctions[0], "", tokens)}
+def _rule_alternatives(rule: CompiledRule) -> list[tuple[Conjunction, list[_Item]]]:
+    return [(c, items) for c in rule.conjunctions for items in _alternatives(c)]
+
+
+def rule_definition(rule: CompiledRule, tokens: _Tokens) -> dict[str, Any] | None:
+    """A compiled rule as a durable-rules rule (without its action); None if it can never hold."""
+    alternatives = _rule_alternatives(rule)
+    if not alternatives:
+        return None
+    if len(alternatives) == 1:
+        conjunction, items = alternatives[0]
+        return {"all": _patterns(rule, conjunction, items, "", tokens)}
     return {
         "any": [
-            {f"g{n}$all": _patterns(rule, conjunction, f"g{n}.", tokens)}
-            for n, conjunction in enumerate(rule.conjunctions)
+            {f"g{n}$all": _patterns(rule, conjunction, items, f"g{n}.", tokens)}
+            for n, (conjunction, items) in enumerate(alternatives)
         ]
     }
 
@@ -168,11 +236,11 @@ class DurableEngine:
         if problems:
             raise EngineUnavailableError(_describe("durable-rules cannot run these rules", problems))
         self._tokens = _Tokens(compiled)
-        definition = {
-            f"r{rule.index}": {**rule_definition(rule, self._tokens), "run": self._action(rule.index)}
-            for rule in compiled.rules
-            if rule.conjunctions  # a rule whose condition can never hold has nothing to match
-        }
+        definition = {}
+        for rule in compiled.rules:
+            patterns = rule_definition(rule, self._tokens)
+            if patterns is not None:  # a rule whose condition can never hold has nothing to match
+                definition[f"r{rule.index}"] = {**patterns, "run": self._action(rule.index)}
         self._empty = not definition
         self._host: Any = None
         if self._empty:
@@ -194,12 +262,13 @@ class DurableEngine:
         """Say which rules durable-rules refuses, trying each alone (called with the lock held)."""
         problems = []
         for rule in self._compiled.rules:
-            if not rule.conjunctions:
+            patterns = rule_definition(rule, self._tokens)
+            if patterns is None:
                 continue
             name = f"crowdsourcing_rules_probe_{next(_NAMES)}"
             try:
                 host = _QuietHost()
-                host.set_rulesets({name: {"r": {**rule_definition(rule, self._tokens), "run": _ignore}}})
+                host.set_rulesets({name: {"r": {**patterns, "run": _ignore}}})
             except Exception as rule_error:
                 problems.append(Problem(f"durable-rules refuses this rule: {rule_error}", rule.rule.location, rule.id))
             else:

@@ -160,3 +160,26 @@ def test_fallback_warnings_are_given_once_per_reason(fresh_warnings: None) -> No
         for _ in range(3):
             cr.Advisor(rules)
     assert len(caught) == 1
+
+
+@pytest.mark.parametrize(
+    ("when", "task", "fires"),
+    [
+        # One fact binds at most one pattern of a durable-rules rule, and a negated pattern ignores the
+        # facts bound in the same match: each of these gave the wrong answer before the rewrite.
+        ("{all: [{crowdsource: {known: true}}, {crowdsource: 'yes'}]}", {}, True),
+        ("{all: [{crowdsource: {known: true}}, {not: {crowdsource: 'yes'}}]}", {}, False),
+        ("{all: [{crowdsource: {known: true}}, {crowdsource: {is_not: 'no'}}]}", {}, True),
+        ("{all: [{skills_needed: {contains: a}}, {skills_needed: {known: true}}]}", {"skills_needed": ["a"]}, True),
+        ("{all: [{skills_needed: [a, b]}, {skills_needed: [b, c]}]}", {"skills_needed": ["b"]}, True),
+        ("{all: [{skills_needed: [a, b]}, {skills_needed: [b, c]}]}", {"skills_needed": ["a", "c"]}, True),
+        ("{all: [{skills_needed: [a, b]}, {skills_needed: [b, c]}]}", {"skills_needed": ["a"]}, False),
+        ("{all: [{skills_needed: [a, b]}, {skills_needed: {not_in: [a]}}]}", {"skills_needed": ["a"]}, False),
+        ("{all: [{skills_needed: [a, b]}, {skills_needed: {not_in: [a]}}]}", {"skills_needed": ["b"]}, True),
+        ("{all: [{skills_needed: {known: true}}, {skills_needed: {known: false}}]}", {"skills_needed": ["a"]}, False),
+    ],
+)
+def test_several_tests_of_one_item(when: str, task: dict[str, object], fires: bool) -> None:
+    rules = ruleset(rule("base", None), rule("probe", when, "[{add: {crowd_types: niche_experts}}]"))
+    out = both(rules, {"id": "t", **task}, repeat=1)
+    assert ("probe" in [f["rule"] for f in out["trace"]]) is fires
