@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import random
+import sys
+import warnings
 from typing import Any
 
 import pytest
@@ -16,8 +18,10 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import crowdsourcing_rules as cr
+from crowdsourcing_rules import advisor as advisor_module
 from crowdsourcing_rules.errors import FiringLimitError, RuleFileError
 from crowdsourcing_rules.loading import parse_rule_documents
+from tests.conftest import ROOT
 from tests.strategies import rule_dicts, tasks
 
 ENGINES = ("durable-rules", "reference")
@@ -102,3 +106,61 @@ def test_engines_agree_on_random_rule_sets(rules: list[dict[str, Any]], task_lis
     finally:
         for advisor in advisors:
             advisor.close()
+
+
+# -- the reference engine as fallback ---------------------------------------------------------------
+
+
+def durable_importable() -> bool:
+    try:
+        import crowdsourcing_rules._durable  # noqa: F401
+    except cr.EngineUnavailableError:
+        return False
+    return True
+
+
+@pytest.fixture
+def durable_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """durable-rules' C extension cannot be imported, as on Python 3.13 without the CC workaround."""
+    monkeypatch.setitem(sys.modules, "durable_rules_engine", None)  # import raises ImportError
+    monkeypatch.delitem(sys.modules, "crowdsourcing_rules._durable", raising=False)
+    monkeypatch.setattr(advisor_module, "_warned", set())
+
+
+def test_fallback_warns_once_names_the_engine_and_works(durable_missing: None) -> None:
+    with pytest.warns(RuntimeWarning, match="(?s)durable-rules cannot be imported.*reference engine instead") as caught:
+        advisor = cr.Advisor.default()
+        cr.Advisor.default()  # a second advisor: no second warning
+    assert len(caught) == 1
+    assert advisor.engine == "reference"
+    rec = advisor.decide({"id": "t", "volume": "massive", "decomposability": "micro", "skill_level": "general"})
+    assert rec.engine == "reference" and rec.to_dict()["engine"] == "reference"
+    assert rec.crowdsource is not None and rec.trace
+
+
+def test_asking_for_durable_rules_where_it_is_missing_is_a_library_error(durable_missing: None) -> None:
+    with pytest.raises(cr.EngineUnavailableError, match="durable-rules cannot be imported"):
+        cr.Advisor.default(engine="durable-rules")
+
+
+def test_fallback_from_the_command_line(durable_missing: None, capsys: pytest.CaptureFixture[str]) -> None:
+    from crowdsourcing_rules.cli import main
+
+    task = ROOT / "examples" / "tasks" / "terms_of_sale_cookie_policy.yaml"
+    with pytest.warns(RuntimeWarning, match="reference engine instead"):
+        assert main(["decide", str(task), "--format", "json", "--no-questions"]) == 0
+    assert json.loads(capsys.readouterr().out)["engine"] == "reference"
+    assert main(["decide", str(task), "--engine", "durable-rules"]) == 1
+    assert "durable-rules cannot be imported" in capsys.readouterr().err
+
+
+def test_the_engine_chosen_in_this_environment() -> None:
+    """Run as is on Python 3.13 without the CC workaround (CI does): the reference engine, named."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        advisor = cr.Advisor.default()
+    expected = "durable-rules" if durable_importable() else "reference"
+    assert advisor.engine == expected
+    assert advisor.decide({"id": "t"}).to_dict()["engine"] == expected
+    if expected == "reference":
+        assert any("durable-rules cannot be imported" in str(w.message) for w in caught) or advisor_module._warned
