@@ -320,7 +320,7 @@ def hostile_files(tmp_path: Path) -> dict[str, str | bytes]:
         "two_documents": "rules: []\n---\nrules: []\n",
         "duplicate_keys": "rules: []\nrules: []\n",
         "top_level_list": "- a\n- b\n",
-        "huge_string": "rules: [{id: x, description: '" + "d" * 4_000_000 + "'}]\n",
+        "huge_string": "rules: [{id: x, description: '" + "d" * 1_000_000 + "'}]\n",
         "too_large": "# " + "x" * (_yaml.MAX_FILE_BYTES + 10) + "\n",
         "python_strings": """
 rules:
