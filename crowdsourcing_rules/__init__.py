@@ -10,17 +10,21 @@ The public API is what this module exports; everything else is an implementation
 
 from crowdsourcing_rules._version import __version__
 from crowdsourcing_rules.advisor import Advisor, decide, default_rules_path
+from crowdsourcing_rules.batch import TaskFailure, decide_frame, decide_many
 from crowdsourcing_rules.errors import (
+    CaseFileError,
     CrowdsourcingRulesError,
     EngineError,
     EngineUnavailableError,
     FiringLimitError,
     InputError,
     Location,
+    PolicyWarning,
     Problem,
     RuleFileError,
     TaskError,
 )
+from crowdsourcing_rules.layers import LayeredRules, load_layers
 from crowdsourcing_rules.loading import load_rules
 from crowdsourcing_rules.recommendation import Firing, Override, Recommendation, Risk
 from crowdsourcing_rules.rules import Rule, RuleSet, Source
@@ -29,14 +33,17 @@ from crowdsourcing_rules.vocabulary import Vocabulary, default_vocabulary
 
 __all__ = [
     "Advisor",
+    "CaseFileError",
     "CrowdsourcingRulesError",
     "EngineError",
     "EngineUnavailableError",
     "Firing",
     "FiringLimitError",
     "InputError",
+    "LayeredRules",
     "Location",
     "Override",
+    "PolicyWarning",
     "Problem",
     "Recommendation",
     "Risk",
@@ -46,11 +53,15 @@ __all__ = [
     "Source",
     "Task",
     "TaskError",
+    "TaskFailure",
     "Vocabulary",
     "__version__",
     "decide",
+    "decide_frame",
+    "decide_many",
     "default_rules_path",
     "default_vocabulary",
+    "load_layers",
     "load_rules",
     "parse_task",
     "read_task_file",

@@ -14,11 +14,14 @@ import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple, TypeVar
+
+import attrs
 
 from crowdsourcing_rules.compiling import CompiledRules, compile_rules
-from crowdsourcing_rules.engine import DEFAULT_MAX_FIRINGS, Engine, infer
-from crowdsourcing_rules.errors import EngineUnavailableError
+from crowdsourcing_rules.engine import DEFAULT_MAX_FIRINGS, Engine, Resolver, infer
+from crowdsourcing_rules.errors import EngineUnavailableError, PolicyWarning
+from crowdsourcing_rules.layers import LayeredRules, load_layers
 from crowdsourcing_rules.loading import load_rules
 from crowdsourcing_rules.recommendation import Firing, Recommendation
 from crowdsourcing_rules.reference import ReferenceEngine
@@ -29,6 +32,7 @@ from crowdsourcing_rules.vocabulary import UNKNOWN
 __all__ = ["Advisor", "EngineName", "decide", "default_rules_path"]
 
 EngineName = Literal["auto", "durable-rules", "reference"]
+_T = TypeVar("_T")
 _warned: set[str] = set()  # fallback warnings already given: each once per process
 
 
@@ -64,9 +68,10 @@ def _make_engine(name: EngineName, compiled: CompiledRules) -> Engine:
 class Advisor:
     """Decides tasks with one set of rules.
 
-    Build it from rule files with :meth:`from_paths` (or :meth:`default` for the shipped rules).
+    Build it from rule files with :meth:`from_paths` (or :meth:`default` for the shipped rules),
+    with a company's policy layers on top (``policy=[...]``, see :mod:`crowdsourcing_rules.layers`).
     An advisor is safe to share between threads. :meth:`close` (or a ``with`` block) releases its
-    engine; :meth:`reload` reads the rule files again.
+    engine; :meth:`reload` reads the rule files (and the layers) again.
 
     >>> with Advisor.default() as advisor:
     ...     advisor.decide({"id": "t1"}).task_id
@@ -80,17 +85,35 @@ class Advisor:
         engine: EngineName = "auto",
         max_firings: int = DEFAULT_MAX_FIRINGS,
         paths: Sequence[Path] = (),
+        policy: Sequence[Path] = (),
+        layered: LayeredRules | None = None,
     ) -> None:
         self._lock = threading.RLock()
         self._engine_name: EngineName = engine
         self.max_firings = max_firings
         self.paths: tuple[Path, ...] = tuple(paths)
+        self.policy: tuple[Path, ...] = tuple(policy)
+        #: The defaults with the policy layers applied (changes, warnings); None without layers.
+        self.layered: LayeredRules | None = layered
         self._install(ruleset)
 
     def _install(self, ruleset: RuleSet) -> None:
         compiled = compile_rules(ruleset)
         engine = _make_engine(self._engine_name, compiled)
         verdict_facts = _facts_behind_verdict(compiled)
+        # What every decision needs, replaced together on reload: a decision in flight keeps its own.
+        firings = {
+            r.index: Firing(
+                rule_id=r.rule.id,
+                description=r.rule.description,
+                salience=r.rule.salience,
+                source=r.rule.source,
+                location=r.rule.location,
+                stratum=r.stratum,
+            )
+            for r in compiled.rules
+        }
+        run = _Run(compiled, engine, Resolver(compiled), firings)
         with self._lock:
             # The old engine is not closed here: a thread may still be deciding with it. It is
             # released when the last reference to it goes (engines clean up when collected).
@@ -98,24 +121,38 @@ class Advisor:
             self.compiled = compiled
             self._engine = engine
             self._verdict_facts = verdict_facts
+            self._run = run
 
     @classmethod
     def from_paths(
         cls,
         paths: Iterable[str | Path],
         *,
+        policy: Iterable[str | Path] = (),
         engine: EngineName = "auto",
         max_firings: int = DEFAULT_MAX_FIRINGS,
     ) -> Advisor:
         """An advisor for the rules in these files and directories (directories are searched
-        recursively). Raises :class:`~crowdsourcing_rules.RuleFileError` listing every problem."""
+        recursively), with each ``policy`` file or directory applied on top as a layer, in order.
+        Raises :class:`~crowdsourcing_rules.RuleFileError` listing every problem; a layer's
+        contradictions are issued as :class:`~crowdsourcing_rules.PolicyWarning`."""
         files = [Path(p) for p in paths]
-        return cls(load_rules(files), engine=engine, max_firings=max_firings, paths=files)
+        layers = [Path(p) for p in policy]
+        if not layers:
+            return cls(load_rules(files), engine=engine, max_firings=max_firings, paths=files)
+        layered = _load_layered(files, layers)
+        return cls(layered.ruleset, engine=engine, max_firings=max_firings, paths=files, policy=layers, layered=layered)
 
     @classmethod
-    def default(cls, *, engine: EngineName = "auto", max_firings: int = DEFAULT_MAX_FIRINGS) -> Advisor:
-        """An advisor for the shipped default rules."""
-        return cls.from_paths([default_rules_path()], engine=engine, max_firings=max_firings)
+    def default(
+        cls,
+        *,
+        policy: Iterable[str | Path] = (),
+        engine: EngineName = "auto",
+        max_firings: int = DEFAULT_MAX_FIRINGS,
+    ) -> Advisor:
+        """An advisor for the shipped default rules, with the ``policy`` layers on top."""
+        return cls.from_paths([default_rules_path()], policy=policy, engine=engine, max_firings=max_firings)
 
     @property
     def engine(self) -> str:
@@ -126,7 +163,13 @@ class Advisor:
         """Read the rule files again and switch to them; on error, keep the current rules."""
         if not self.paths:
             raise ValueError("this advisor was not built from files: nothing to reload")
-        self._install(load_rules(self.paths))
+        if not self.policy:
+            self._install(load_rules(self.paths))
+            return
+        layered = _load_layered(self.paths, self.policy)
+        self._install(layered.ruleset)
+        with self._lock:
+            self.layered = layered
 
     def close(self) -> None:
         """Release the engine. The advisor cannot decide afterwards."""
@@ -151,41 +194,42 @@ class Advisor:
         """
         task = self.parse_task(task)
         with self._lock:
-            compiled, engine = self.compiled, self._engine
-        rec = self._evaluate(compiled, engine, task)
+            run, verdict_facts = self._run, self._verdict_facts
+        rec = self._evaluate(run, task)
         if questions and rec.crowdsource is not None:
+            facts = task.facts
             asked = tuple(
                 name
-                for name in self._verdict_facts
-                if task.get(name) == UNKNOWN and self._changes_verdict(compiled, engine, task, name, rec.crowdsource)
+                for name in verdict_facts
+                if facts.get(name) == UNKNOWN and self._changes_verdict(run, task, name, rec.crowdsource)
             )
             if asked:
                 rec = _evolve(rec, questions=asked)
         return rec
 
-    def _changes_verdict(self, compiled: CompiledRules, engine: Engine, task: Task, name: str, verdict: str) -> bool:
-        spec = compiled.vocabulary.fact(name)
+    def _changes_verdict(self, run: _Run, task: Task, name: str, verdict: str) -> bool:
+        spec = run.compiled.vocabulary.fact(name)
         for value in spec.values:
             if value == UNKNOWN:
                 continue
-            other = Task(task.id, tuple((k, value if k == name else v) for k, v in task.items))
-            if self._evaluate(compiled, engine, other).crowdsource != verdict:
+            other = Task(task.id, tuple((k, value if k == name else v) for k, v in task.items), task.vocabulary)
+            with run.engine.session() as session:
+                _fired, resolved = infer(
+                    run.compiled, session, other, max_firings=self.max_firings, resolver=run.resolver
+                )
+            if resolved.single["crowdsource"] != verdict:
                 return True
         return False
 
-    def _evaluate(self, compiled: CompiledRules, engine: Engine, task: Task) -> Recommendation:
+    def _evaluate(self, run: _Run, task: Task) -> Recommendation:
+        engine = run.engine
         with engine.session() as session:
-            fired, resolved = infer(compiled, session, task, max_firings=self.max_firings)
+            fired, resolved = infer(run.compiled, session, task, max_firings=self.max_firings, resolver=run.resolver)
+        overridden, firings = resolved.overridden, run.firings
         trace = tuple(
-            Firing(
-                rule_id=r.rule.id,
-                description=r.rule.description,
-                salience=r.rule.salience,
-                source=r.rule.source,
-                location=r.rule.location,
-                stratum=r.stratum,
-                overridden=resolved.overridden.get(r.rule.id, ()),
-            )
+            firings[r.index]
+            if r.rule.id not in overridden
+            else _evolve(firings[r.index], overridden=overridden[r.rule.id])
             for r in fired
         )
         single = resolved.single
@@ -208,10 +252,24 @@ class Advisor:
         )
 
 
-def _evolve(rec: Recommendation, **changes: object) -> Recommendation:
-    import attrs
+def _load_layered(paths: Sequence[Path], policy: Sequence[Path]) -> LayeredRules:
+    layered = load_layers(paths, policy)
+    for problem in layered.warnings:
+        warnings.warn(PolicyWarning(problem), stacklevel=3)
+    return layered
 
-    return attrs.evolve(rec, **changes)  # type: ignore[arg-type]
+
+class _Run(NamedTuple):
+    """An installed rule set: what one decision uses from start to end."""
+
+    compiled: CompiledRules
+    engine: Engine
+    resolver: Resolver
+    firings: dict[int, Firing]  # by rule index, without overrides
+
+
+def _evolve(value: _T, **changes: object) -> _T:
+    return attrs.evolve(value, **changes)  # type: ignore[misc]
 
 
 def _facts_behind_verdict(compiled: CompiledRules) -> tuple[str, ...]:
@@ -248,15 +306,22 @@ _default_lock = threading.Lock()
 _default_advisor: Advisor | None = None
 
 
-def decide(task: Mapping[str, object] | Task, *, rules: Iterable[str | Path] | None = None) -> Recommendation:
-    """Decide one task with the shipped default rules, or with the rule files given in ``rules``.
+def decide(
+    task: Mapping[str, object] | Task,
+    *,
+    rules: Iterable[str | Path] | None = None,
+    policy: Iterable[str | Path] = (),
+) -> Recommendation:
+    """Decide one task with the shipped default rules, or with the rule files given in ``rules``,
+    with the ``policy`` layers on top.
 
     The default advisor is built once and reused. For your own rules in a long-running program,
     build an :class:`Advisor` once and call its :meth:`~Advisor.decide`.
     """
     global _default_advisor
-    if rules is not None:
-        with Advisor.from_paths(rules) as advisor:
+    policy = list(policy)
+    if rules is not None or policy:
+        with Advisor.from_paths(rules if rules is not None else [default_rules_path()], policy=policy) as advisor:
             return advisor.decide(task)
     with _default_lock:
         if _default_advisor is None:

@@ -8,8 +8,9 @@ derives, move to the next stratum when nothing is left to fire.
 
 from __future__ import annotations
 
+import functools
 import heapq
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -19,7 +20,7 @@ from crowdsourcing_rules.resolution import Resolved, resolve
 from crowdsourcing_rules.task import Task
 from crowdsourcing_rules.vocabulary import UNKNOWN
 
-__all__ = ["DEFAULT_MAX_FIRINGS", "Engine", "Session", "infer", "task_facts"]
+__all__ = ["DEFAULT_MAX_FIRINGS", "Engine", "Resolver", "Session", "infer", "task_facts"]
 
 DEFAULT_MAX_FIRINGS = 10_000
 
@@ -52,8 +53,9 @@ class Engine(Protocol):
 def task_facts(compiled: CompiledRules, task: Task) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """What to assert for a task: single-valued facts that rules read, and list items."""
     single: dict[str, str] = {}
+    facts = task.facts  # one dict, not one per look-up
     for name in compiled.task_facts:
-        value = task.get(name)
+        value = facts.get(name)
         if name in compiled.text_facts:
             single[name] = "known" if value else UNKNOWN
         else:
@@ -61,15 +63,43 @@ def task_facts(compiled: CompiledRules, task: Task) -> tuple[dict[str, str], lis
     items = [
         (name, value)
         for name in sorted(compiled.list_inputs)
-        for value in dict.fromkeys(v.casefold() for v in (task.get(name) or ()))
+        for value in dict.fromkeys(v.casefold() for v in (facts.get(name) or ()))  # type: ignore[union-attr]
     ]
     return single, items
 
 
+class Resolver:
+    """Conflict resolution of fired rules, remembered by the sequence of rules that fired.
+
+    Many tasks of a portfolio fire the same rules in the same order, and :func:`resolve` depends
+    on nothing else: a bounded cache (least recently used out) saves most of its cost. The
+    :class:`Resolved` values it returns are shared: read them, never change them.
+    """
+
+    def __init__(self, compiled: CompiledRules, size: int = 4096) -> None:
+        rules = compiled.rules
+        self._cached = functools.lru_cache(maxsize=size)(lambda key: resolve([rules[i].rule for i in key]))
+
+    def __call__(self, fired: Sequence[CompiledRule]) -> Resolved:
+        return self._cached(tuple(r.index for r in fired))  # type: ignore[no-any-return]
+
+
+def _resolve_fired(fired: Sequence[CompiledRule]) -> Resolved:
+    return resolve([r.rule for r in fired])
+
+
 def infer(
-    compiled: CompiledRules, session: Session, task: Task, *, max_firings: int = DEFAULT_MAX_FIRINGS
+    compiled: CompiledRules,
+    session: Session,
+    task: Task,
+    *,
+    max_firings: int = DEFAULT_MAX_FIRINGS,
+    resolver: Callable[[Sequence[CompiledRule]], Resolved] = _resolve_fired,
 ) -> tuple[list[CompiledRule], Resolved]:
-    """Run the rules on a task; return the fired rules in order and the resolved outputs."""
+    """Run the rules on a task; return the fired rules in order and the resolved outputs.
+
+    ``resolver`` resolves the conclusions of fired rules (a :class:`Resolver` caches it).
+    """
     rules = compiled.rules
     agenda: list[tuple[tuple[int, int, str], int]] = []
     seen: set[int] = set()  # rules activated at least once: each fires at most once per task
@@ -92,12 +122,17 @@ def infer(
     for name, value in items:
         put("input", name, value)
     outputs_read = dict(compiled.outputs_read_by_stratum)
+    resolved: Resolved | None = None
+    resolved_at = -1  # how many rules had fired when ``resolved`` was computed
     for stratum in compiled.strata:
         if stratum > 0:
-            resolved = resolve([r.rule for r in fired])
-            for output in sorted(outputs_read.get(stratum, ())):
-                for value in resolved.items(output):
-                    put("output", output, value)
+            if outputs_read.get(stratum):
+                if resolved_at != len(fired):
+                    resolved, resolved_at = resolver(fired), len(fired)
+                assert resolved is not None
+                for output in sorted(outputs_read[stratum]):
+                    for value in resolved.items(output):
+                        put("output", output, value)
             activate(session.assert_stratum(stratum))
         while agenda and agenda[0][0][0] <= stratum:
             _key, index = heapq.heappop(agenda)
@@ -110,4 +145,6 @@ def infer(
             for conclusion in rule.rule.then:
                 if conclusion.kind == "derive" and conclusion.name in compiled.derived_read:
                     put("derived", str(conclusion.name), conclusion.value)
-    return fired, resolve([r.rule for r in fired])
+    if resolved is None or resolved_at != len(fired):
+        resolved = resolver(fired)
+    return fired, resolved

@@ -5,13 +5,17 @@ Every error the library raises on purpose derives from one base class::
     CrowdsourcingRulesError
     ├── InputError (ValueError)            bad input, reported with every problem at once
     │   ├── RuleFileError                  a rule file: syntax, keys, ids, facts, values
-    │   └── TaskError                      a task: unknown fields, wrong types or values
+    │   ├── TaskError                      a task: unknown fields, wrong types or values
+    │   └── CaseFileError                  a decision cases file: keys, facts, expected values
     └── EngineError (RuntimeError)         evaluation went wrong
         ├── FiringLimitError               more firings than the limit allows
         └── EngineUnavailableError         the requested engine cannot be used here
 
 An :class:`InputError` carries its :class:`Problem` objects, each located as
 ``path:line:col: message (rule 'id')`` so that a user can fix a file in one pass.
+
+One warning, :class:`PolicyWarning` (``UserWarning``), reports what a policy layer does that is
+allowed but probably not meant, such as contradicting a default rule at equal salience.
 """
 
 from __future__ import annotations
@@ -21,12 +25,14 @@ from collections.abc import Iterable
 import attrs
 
 __all__ = [
+    "CaseFileError",
     "CrowdsourcingRulesError",
     "EngineError",
     "EngineUnavailableError",
     "FiringLimitError",
     "InputError",
     "Location",
+    "PolicyWarning",
     "Problem",
     "RuleFileError",
     "TaskError",
@@ -82,6 +88,18 @@ class RuleFileError(InputError):
 
 class TaskError(InputError):
     """A task's facts are invalid."""
+
+
+class CaseFileError(InputError):
+    """One or more decision cases files are invalid."""
+
+
+class PolicyWarning(UserWarning):
+    """A policy layer does something allowed but probably not meant; ``problem`` says what and where."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
 
 
 class EngineError(CrowdsourcingRulesError, RuntimeError):

@@ -46,6 +46,7 @@ __all__ = ["RULE_FILE_SUFFIXES", "expand_paths", "load_rules", "parse_rule_docum
 RULE_FILE_SUFFIXES = (".yaml", ".yml", ".json")
 CASE_FILE_SUFFIXES = (".cases.yaml", ".cases.yml")  # decision cases live beside rule files
 TOP_KEYS = ("rules", "facts", "metadata")
+LAYER_KEYS = ("replace", "disable", "salience")  # only in a policy layer (see crowdsourcing_rules.layers)
 RULE_KEYS = ("id", "description", "salience", "when", "then", "source", "metadata")
 SOURCE_KEYS = ("citation", "status", "url", "note")
 RISK_KEYS = ("id", "severity", "mitigations")
@@ -63,6 +64,16 @@ class Document:
 
     display: str
     data: object
+    layer: bool = False  # a policy layer's file: may also carry 'replace', 'disable' and 'salience'
+
+
+@attrs.frozen
+class ParsedRule:
+    """A rule as read, with the document and section (``rules`` or ``replace``) it comes from."""
+
+    rule: Rule
+    document: Document
+    section: str
 
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Problem]]:
@@ -155,6 +166,7 @@ class _Parser:
         self.vocabulary = vocabulary
         self.problems = problems
         self.derived_values: dict[str, set[str]] = defaultdict(set)
+        self.fact_locations: dict[str, Location] = {}  # declared facts, across all documents
 
     def problem(self, message: str, where: Location | None, rule_id: str | None = None) -> None:
         self.problems.append(Problem(message, where, rule_id))
@@ -162,6 +174,23 @@ class _Parser:
     # -- documents -------------------------------------------------------------------------
 
     def parse(self, docs: Sequence[Document]) -> RuleSet:
+        parsed: list[Rule] = []
+        first_seen: dict[str, Location] = {}
+        for entry in self.parse_entries(docs):
+            rule = entry.rule
+            if rule.id in first_seen:
+                self.problem(
+                    f"duplicate rule id {rule.id!r}; first defined at {first_seen[rule.id]}",
+                    rule.location,
+                    rule.id,
+                )
+                continue
+            first_seen[rule.id] = rule.location or Location(entry.document.display)
+            parsed.append(rule)
+        return RuleSet(parsed, self.vocabulary)
+
+    def parse_entries(self, docs: Sequence[Document]) -> list[ParsedRule]:
+        """Every valid rule of every document, duplicates included (the caller decides)."""
         tops: list[tuple[Document, Mapping[str, object]]] = []
         for doc in docs:
             data = doc.data
@@ -174,13 +203,20 @@ class _Parser:
                     _yaml.node_location(data, doc.display),
                 )
                 continue
+            allowed = TOP_KEYS + LAYER_KEYS if doc.layer else TOP_KEYS
             for key in data:
-                if key not in TOP_KEYS:
+                if key in LAYER_KEYS and not doc.layer:
                     self.problem(
-                        f"unknown top-level key {key!r}{did_you_mean(key, TOP_KEYS)}; expected {one_of(TOP_KEYS)}",
+                        f"{key!r} is only allowed in a policy layer, loaded on top of the default rules "
+                        "(--policy DIR, or policy=[...] in Python)",
                         _yaml.key_location(data, key, doc.display),
                     )
-            if "rules" not in data and "facts" not in data:
+                elif key not in allowed:
+                    self.problem(
+                        f"unknown top-level key {key!r}{did_you_mean(key, allowed)}; expected {one_of(allowed)}",
+                        _yaml.key_location(data, key, doc.display),
+                    )
+            if not any(key in data for key in ("rules", "facts", *(LAYER_KEYS if doc.layer else ()))):
                 self.problem("missing key 'rules'", _yaml.node_location(data, doc.display))
             tops.append((doc, data))
         # Facts first: a rule in any file may use a fact declared in any file.
@@ -189,40 +225,31 @@ class _Parser:
             if "facts" in data:
                 new_facts.extend(self.parse_facts(data["facts"], data, doc.display))
         self.vocabulary = self.base_vocabulary.extend(new_facts)
-        raw_rules: list[tuple[Document, Mapping[str, object], Location]] = []
+        raw_rules: list[tuple[Document, str, Mapping[str, object], Location]] = []
         for doc, data in tops:
-            rules = data.get("rules", [])
-            if not isinstance(rules, list):
-                self.problem(
-                    f"'rules' must be a list of rules, got {_kind(rules)}",
-                    _yaml.value_location(data, "rules", doc.display),
-                )
-                continue
-            for index, raw in enumerate(rules):
-                where = _yaml.item_location(rules, index, doc.display)
-                if not isinstance(raw, Mapping):
-                    self.problem(f"a rule must be a mapping, got {_kind(raw)}", where)
+            for section in ("rules", "replace") if doc.layer else ("rules",):
+                rules = data.get(section, [])
+                if not isinstance(rules, list):
+                    self.problem(
+                        f"'{section}' must be a list of rules, got {_kind(rules)}",
+                        _yaml.value_location(data, section, doc.display),
+                    )
                     continue
-                raw_rules.append((doc, raw, where))
+                for index, raw in enumerate(rules):
+                    where = _yaml.item_location(rules, index, doc.display)
+                    if not isinstance(raw, Mapping):
+                        self.problem(f"a rule must be a mapping, got {_kind(raw)}", where)
+                        continue
+                    raw_rules.append((doc, section, raw, where))
         # Derived facts are those that some rule derives: collect them before reading conditions.
-        for doc, raw, _where in raw_rules:
+        for doc, _section, raw, _where in raw_rules:
             self.collect_derived(raw, doc.display)
-        parsed: list[Rule] = []
-        first_seen: dict[str, Location] = {}
-        for doc, raw, where in raw_rules:
+        entries: list[ParsedRule] = []
+        for doc, section, raw, where in raw_rules:
             rule = self.parse_rule(raw, doc.display, where)
-            if rule is None:
-                continue
-            if rule.id in first_seen:
-                self.problem(
-                    f"duplicate rule id {rule.id!r}; first defined at {first_seen[rule.id]}",
-                    rule.location,
-                    rule.id,
-                )
-                continue
-            first_seen[rule.id] = rule.location or where
-            parsed.append(rule)
-        return RuleSet(parsed, self.vocabulary)
+            if rule is not None:
+                entries.append(ParsedRule(rule, doc, section))
+        return entries
 
     # -- declared facts --------------------------------------------------------------------
 
@@ -245,9 +272,10 @@ class _Parser:
             if name in OUTPUT_NAMES or name in RESERVED_NAMES:
                 self.problem(f"{name!r} is reserved and cannot name a fact", where)
                 continue
-            if any(spec.name == name for spec in specs):
-                self.problem(f"fact {name!r} is declared twice", where)
+            if name in self.fact_locations:
+                self.problem(f"fact {name!r} is declared twice; first declared at {self.fact_locations[name]}", where)
                 continue
+            self.fact_locations[name] = where
             spec = self.parse_fact(name, body, where, display)
             if spec:
                 specs.append(spec)

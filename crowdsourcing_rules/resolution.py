@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import attrs
 
 from crowdsourcing_rules.recommendation import Override, Risk
-from crowdsourcing_rules.rules import Rule
+from crowdsourcing_rules.rules import Conclusion, Rule
 from crowdsourcing_rules.vocabulary import OUTPUTS, SEVERITIES
 
 __all__ = ["Resolved", "resolve"]
@@ -75,11 +75,21 @@ def resolve(fired: Sequence[Rule]) -> Resolved:
         if override not in overridden[rule.id]:
             overridden[rule.id].append(override)
 
+    # One pass over the conclusions, grouped by output (in firing order, then conclusion order)
+    sets: dict[str, list[tuple[Rule, str]]] = defaultdict(list)
+    changes: dict[str, list[tuple[Rule, int, Conclusion]]] = defaultdict(list)
+    for rule in fired:
+        for position, c in enumerate(rule.then):
+            if c.kind == "set":
+                sets[str(c.name)].append((rule, c.value))
+            elif c.kind in ("add", "remove"):
+                changes[str(c.name)].append((rule, position, c))
+
     # Single-valued outputs
     single: dict[str, str | None] = {}
     winners: dict[str, Rule] = {}
     for output in SINGLE:
-        claims = [(rule, c.value) for rule in fired for c in rule.then if c.kind == "set" and c.name == output]
+        claims = sets.get(output, ())
         if not claims:
             single[output] = None
             continue
@@ -103,16 +113,13 @@ def resolve(fired: Sequence[Rule]) -> Resolved:
         best: dict[str, tuple[int, str, int]] = {}
         adders: dict[str, list[Rule]] = defaultdict(list)
         removed: dict[str, Rule] = {}
-        for rule in fired:
-            for position, c in enumerate(rule.then):
-                if c.name != output:
-                    continue
-                if c.kind == "add":
-                    key = _rank(rule, position)
-                    best[c.value] = min(best.get(c.value, key), key)
-                    adders[c.value].append(rule)
-                elif c.kind == "remove":
-                    removed.setdefault(c.value, rule)
+        for rule, position, c in changes.get(output, ()):
+            if c.kind == "add":
+                key = _rank(rule, position)
+                best[c.value] = min(best.get(c.value, key), key)
+                adders[c.value].append(rule)
+            else:
+                removed.setdefault(c.value, rule)
         for value, remover in removed.items():
             for rule in adders.get(value, ()):
                 lose(rule, output, value, remover.id, "removed by another rule")

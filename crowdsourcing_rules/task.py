@@ -36,6 +36,8 @@ class Task:
 
     id: str
     items: tuple[tuple[str, FactValue], ...] = attrs.field(repr=False)
+    # The vocabulary the facts were validated against (company facts included).
+    vocabulary: Vocabulary = attrs.field(factory=default_vocabulary, eq=False, repr=False)
 
     @property
     def facts(self) -> Mapping[str, FactValue]:
@@ -60,18 +62,17 @@ class Task:
         """A copy with some facts changed, validated again."""
         data = self.to_dict()
         data.update(changes)
-        return parse_task(data)
+        return parse_task(data, self.vocabulary)
 
     def to_dict(self) -> dict[str, Any]:
         """The task as JSON-ready data: yes/no facts as booleans, lists as lists."""
+        yes_no = {spec.name for spec in self.vocabulary.facts if spec.kind == "bool"}
         out: dict[str, Any] = {}
         for name, value in self.items:
             if isinstance(value, tuple):
                 out[name] = list(value)
-            elif value == "true":
-                out[name] = True
-            elif value == "false":
-                out[name] = False
+            elif name in yes_no and value in ("true", "false"):
+                out[name] = value == "true"
             else:
                 out[name] = value
         return out
@@ -130,7 +131,7 @@ def parse_task(
     if problems:
         count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
         raise TaskError(f"{label} is invalid: {count}", problems)
-    return Task(id=str(task_id), items=tuple(items))
+    return Task(id=str(task_id), items=tuple(items), vocabulary=vocabulary)
 
 
 def _coerce(spec: FactSpec, raw: object) -> tuple[FactValue, str | None]:

@@ -242,30 +242,41 @@ class Vocabulary:
 
     facts: tuple[FactSpec, ...] = BUILTIN_FACTS
     outputs: tuple[OutputSpec, ...] = OUTPUTS
+    # Lookups by name, built once: validating a task looks every fact up (docs/performance.md).
+    _facts_by_name: dict[str, FactSpec] = attrs.field(init=False, repr=False, eq=False, hash=False)
+    _outputs_by_name: dict[str, OutputSpec] = attrs.field(init=False, repr=False, eq=False, hash=False)
+
+    @_facts_by_name.default
+    def _index_facts(self) -> dict[str, FactSpec]:
+        index: dict[str, FactSpec] = {}
+        for spec in self.facts:
+            index.setdefault(spec.name, spec)
+        return index
+
+    @_outputs_by_name.default
+    def _index_outputs(self) -> dict[str, OutputSpec]:
+        index: dict[str, OutputSpec] = {}
+        for spec in self.outputs:
+            index.setdefault(spec.name, spec)
+        return index
 
     @property
     def fact_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.facts)
 
     def has_fact(self, name: str) -> bool:
-        return any(f.name == name for f in self.facts)
+        return name in self._facts_by_name
 
     def fact(self, name: str) -> FactSpec:
         """The spec of an input fact; ``KeyError`` if there is none of that name."""
-        for spec in self.facts:
-            if spec.name == name:
-                return spec
-        raise KeyError(name)
+        return self._facts_by_name[name]
 
     def output(self, name: str) -> OutputSpec:
         """The spec of an output; ``KeyError`` if there is none of that name."""
-        for spec in self.outputs:
-            if spec.name == name:
-                return spec
-        raise KeyError(name)
+        return self._outputs_by_name[name]
 
     def has_output(self, name: str) -> bool:
-        return any(o.name == name for o in self.outputs)
+        return name in self._outputs_by_name
 
     def extend(self, facts: Iterable[FactSpec]) -> Vocabulary:
         """A vocabulary with more facts; the caller checks that names are new."""

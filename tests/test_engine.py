@@ -246,21 +246,24 @@ def test_the_firing_limit_names_the_rules(make_advisor) -> None:
     assert "firing limit of 2" in str(caught.value)
 
 
-def test_an_error_inside_an_action_reaches_the_caller(write_rules) -> None:
-    # durable-rules stores an action's exception instead of raising it; ours must surface.
+def test_an_error_inside_the_engine_reaches_the_caller(write_rules, monkeypatch) -> None:
+    # durable-rules stores an action's exception instead of raising it; we run no Python action
+    # inside it, and whatever its C engine raises reaches the caller as an EngineError. The session
+    # is still deleted: the advisor keeps working afterwards.
     from crowdsourcing_rules import _durable
 
     folder = write_rules(rules="rules:\n" + rule("a", "[{plan: x}]"))
     with cr.Advisor.from_paths([folder], engine="durable-rules") as advisor:
-        engine = advisor._engine
-        assert isinstance(engine, _durable.DurableEngine)
+        real = _durable.durable_rules_engine.assert_fact
 
-        def failing_action(c: object) -> None:
-            engine._errors.append(ValueError("boom"))
+        def failing(handle: int, fact: str) -> object:
+            raise RuntimeError("boom")
 
-        engine._host.get_ruleset(engine._ruleset_name)._actions["r0"]._func = failing_action
+        monkeypatch.setattr(_durable.durable_rules_engine, "assert_fact", failing)
         with pytest.raises(cr.EngineError, match="boom"):
             advisor.decide({"id": "t"})
+        monkeypatch.setattr(_durable.durable_rules_engine, "assert_fact", real)
+        assert advisor.decide({"id": "t"}).plan == ("x",)
 
 
 def test_several_advisors_live_in_one_process(write_rules, tmp_path_factory) -> None:
@@ -333,3 +336,22 @@ def test_recommendation_json_round_trip() -> None:
     rec = cr.decide({"id": "t", "skill_level": "licensed", "in_house_capability": "none"})
     assert rec.trace, "the starter rules fire on this task"
     assert cr.Recommendation.from_dict(rec.to_dict()) == rec
+
+
+def test_deleting_a_session_where_nothing_fired_does_not_crash(write_rules) -> None:
+    # durable-rules 2.0.28 crashed the process (SIGSEGV) when deleting the state of a session in
+    # which no action had run: here a rule waits for a list item that never comes. Run in a child
+    # process so that a crash fails this test instead of killing the test run.
+    import subprocess
+    import sys
+
+    folder = write_rules(rules="rules:\n" + rule("a", "[{plan: x}]", "{skills_needed: {contains: statistics}}"))
+    script = (
+        "import crowdsourcing_rules as cr, sys\n"
+        "advisor = cr.Advisor.from_paths([sys.argv[1]], engine='durable-rules')\n"
+        "for _ in range(50):\n"
+        "    assert advisor.decide({'id': 't'}, questions=False).plan == ()\n"
+        "assert advisor.decide({'id': 't', 'skills_needed': ['Statistics']}).plan == ('x',)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(folder)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])

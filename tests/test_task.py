@@ -111,3 +111,22 @@ def test_task_file_reads_json(tmp_path: Path) -> None:
     path = tmp_path / "task.json"
     path.write_text(json.dumps({"id": "t1", "core_to_competitive_advantage": False}), encoding="utf-8")
     assert cr.read_task_file(path).core_to_competitive_advantage == "false"
+
+
+def test_only_yes_no_facts_become_booleans() -> None:
+    # A text fact (here the id) whose value reads 'true' stays text in the JSON form.
+    task = cr.parse_task({"id": "true", "title": "false", "blocks_initiative": True})
+    data = task.to_dict()
+    assert (data["id"], data["title"], data["blocks_initiative"]) == ("true", "false", True)
+    assert cr.Task.from_dict(data) == task
+
+
+def test_replace_keeps_declared_facts(write_rules) -> None:
+    folder = write_rules(
+        rules="facts:\n  budget_code: {type: enum, values: [capex, opex]}\nrules:\n  - id: a\n"
+        "    description: d\n    when: {budget_code: capex}\n    then: [{plan: x}]\n"
+        "    source: {citation: c, status: I}\n"
+    )
+    vocabulary = cr.load_rules([folder]).vocabulary
+    task = cr.parse_task({"id": "t", "budget_code": "capex"}, vocabulary)
+    assert task.replace(urgency="high").budget_code == "capex"
