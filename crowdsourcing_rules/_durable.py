@@ -203,9 +203,11 @@ def _patterns(rule: CompiledRule, conjunction: Conjunction, items: Alternative, 
     return patterns
 
 
-def rule_definition(rule: CompiledRule, tokens: _Tokens | None = None) -> dict[str, Any] | None:
-    """A compiled rule as a durable-rules rule (without its action); None if it can never hold.
+def rule_definitions(rule: CompiledRule, tokens: _Tokens | None = None) -> list[dict[str, Any]]:
+    """A compiled rule as durable-rules rules, one per alternative (none if it can never hold).
 
+    Not one rule with ``any``: a rule whose ``any`` alternatives negate an item kept another rule's
+    positive test of that item from ever activating (seen here, found by the differential test).
     With ``tokens``, the values of item tests are replaced by their tokens.
     """
     groups = [
@@ -213,11 +215,7 @@ def rule_definition(rule: CompiledRule, tokens: _Tokens | None = None) -> dict[s
         for c in rule.conjunctions
         for items in _item_alternatives(c.items)
     ]
-    if not groups:
-        return None
-    if len(groups) == 1:
-        return {"all": _patterns(rule, *groups[0], "")}
-    return {"any": [{f"g{n}$all": _patterns(rule, c, items, f"g{n}.")} for n, (c, items) in enumerate(groups)]}
+    return [{"all": _patterns(rule, c, items, "")} for c, items in groups]
 
 
 class DurableEngine:
@@ -234,9 +232,12 @@ class DurableEngine:
         if problems:
             raise EngineUnavailableError(_describe("durable-rules cannot run these rules", problems))
         self._tokens = _Tokens(compiled)
-        definitions = {f"r{rule.index}": rule_definition(rule, self._tokens) for rule in compiled.rules}
-        # a rule whose condition can never hold has nothing to match
-        definition = {name: d for name, d in definitions.items() if d is not None}
+        # durable-rules rule r<index>_<n>: alternative n of rule <index> (a rule that can never hold has none)
+        definition = {
+            f"r{rule.index}_{n}": alternative
+            for rule in compiled.rules
+            for n, alternative in enumerate(rule_definitions(rule, self._tokens))
+        }
         self._empty = not definition
         # Deleting the state of a session in which no action has run crashes the process (seen
         # here: a rule waiting for a list item that never came). This rule activates on every task,
@@ -257,12 +258,13 @@ class DurableEngine:
         """Say which rules durable-rules refuses, trying each alone (called with the lock held)."""
         problems = []
         for rule in self._compiled.rules:
-            definition = rule_definition(rule, self._tokens)
-            if definition is None:
+            alternatives = rule_definitions(rule, self._tokens)
+            if not alternatives:
                 continue
             try:
                 handle = durable_rules_engine.create_ruleset(
-                    f"crowdsourcing_rules_probe_{next(_NAMES)}", json.dumps({"r": definition})
+                    f"crowdsourcing_rules_probe_{next(_NAMES)}",
+                    json.dumps({f"r{n}": alternative for n, alternative in enumerate(alternatives)}),
                 )
             except Exception as rule_error:
                 problems.append(Problem(f"durable-rules refuses this rule: {rule_error}", rule.rule.location, rule.id))
@@ -314,7 +316,7 @@ class DurableEngine:
                 # The message is {"<rule name>": {...matched facts...}}: the name is its first key.
                 name = message[2 : message.index('"', 2)]
                 if name != _SESSION_RULE:
-                    activated.append(int(name[1:]))
+                    activated.append(int(name[1:].partition("_")[0]))
                 message = durable_rules_engine.complete_and_start_action(handle, state)
         except Exception as error:
             raise EngineError(f"durable-rules failed on {fact}: {error}") from error

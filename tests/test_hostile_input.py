@@ -468,3 +468,18 @@ def test_non_mapping_tasks() -> None:
     for value in (None, "urgency: high", ["id", "t"], 42, b"{}"):
         with pytest.raises(cr.TaskError, match="mapping"):
             cr.decide(value)  # type: ignore[arg-type]
+
+
+def test_an_any_rule_negating_an_item_does_not_hide_it_from_other_rules() -> None:
+    """Found by the differential test: with one durable-rules rule per rule, an ``any`` whose
+    alternatives negate an item kept another rule's positive test of that item from activating."""
+    rules = ruleset(
+        rule("pos", "{skills_needed: {contains: design}}"),
+        rule(
+            "anyneg",
+            "{all: [{any: [{budget: unknown}, {volume: massive}]}, {not: {skills_needed: {contains: design}}}]}",
+            "[{add: {crowd_types: niche_experts}}]",
+        ),
+    )
+    out = both(rules, {"id": "t", "skills_needed": ["design"]})
+    assert [f["rule"] for f in out["trace"]] == ["anyneg", "pos"]
