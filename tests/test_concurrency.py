@@ -21,7 +21,7 @@ from crowdsourcing_rules.advisor import default_rules_path
 from tests.test_differential import random_task
 
 THREADS = 8
-PER_THREAD = 100
+PER_THREAD = 60
 
 
 def run_threads(work: Callable[[int], Any], count: int = THREADS) -> list[Any]:

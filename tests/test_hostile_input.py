@@ -232,7 +232,7 @@ def try_rules(ruleset: cr.RuleSet) -> None:
                 advisor.decide(task).to_dict()
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow])
 @given(data=rule_files(), form=st.sampled_from(["json", "yaml"]))
 def test_fuzzed_rule_files(data: Any, form: str) -> None:
     try:
@@ -258,7 +258,7 @@ def test_random_text_as_a_rule_file(text: str) -> None:
         try_rules(ruleset)
 
 
-@settings(max_examples=200)
+@settings(max_examples=120)
 @given(data=st.one_of(task_data(), structures()))
 def test_fuzzed_tasks(data: Any) -> None:
     try:
@@ -269,7 +269,7 @@ def test_fuzzed_tasks(data: Any) -> None:
         assert cr.decide(task).task_id == task.id
 
 
-@settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.one_of(task_data(), structures()), form=st.sampled_from(["json", "yaml"]))
 def test_fuzzed_task_files(tmp_path: Path, data: Any, form: str) -> None:
     try:
