@@ -10,6 +10,7 @@ The public API is what this module exports; everything else is an implementation
 
 from crowdsourcing_rules._version import __version__
 from crowdsourcing_rules.advisor import Advisor, decide, default_rules_path
+from crowdsourcing_rules.analysis import CheckReport, Finding, check
 from crowdsourcing_rules.batch import TaskFailure, decide_frame, decide_many
 from crowdsourcing_rules.errors import (
     CaseFileError,
@@ -24,6 +25,7 @@ from crowdsourcing_rules.errors import (
     RuleFileError,
     TaskError,
 )
+from crowdsourcing_rules.graph import RuleGraph, rule_graph
 from crowdsourcing_rules.layers import LayeredRules, load_layers
 from crowdsourcing_rules.loading import load_rules
 from crowdsourcing_rules.recommendation import Firing, Override, Recommendation, Risk
@@ -34,9 +36,11 @@ from crowdsourcing_rules.vocabulary import Vocabulary, default_vocabulary
 __all__ = [
     "Advisor",
     "CaseFileError",
+    "CheckReport",
     "CrowdsourcingRulesError",
     "EngineError",
     "EngineUnavailableError",
+    "Finding",
     "Firing",
     "FiringLimitError",
     "InputError",
@@ -49,6 +53,7 @@ __all__ = [
     "Risk",
     "Rule",
     "RuleFileError",
+    "RuleGraph",
     "RuleSet",
     "Source",
     "Task",
@@ -56,6 +61,7 @@ __all__ = [
     "TaskFailure",
     "Vocabulary",
     "__version__",
+    "check",
     "decide",
     "decide_frame",
     "decide_many",
@@ -65,4 +71,5 @@ __all__ = [
     "load_rules",
     "parse_task",
     "read_task_file",
+    "rule_graph",
 ]

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from crowdsourcing_rules import __version__
+from crowdsourcing_rules import __version__, analysis, graph
 from crowdsourcing_rules.advisor import Advisor, default_rules_path
 from crowdsourcing_rules.errors import CrowdsourcingRulesError, InputError, PolicyWarning
 from crowdsourcing_rules.layers import format_changes
@@ -76,6 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="load rule files and report every problem")
     _add_rules_options(validate)
 
+    check = commands.add_parser(
+        "check", help="analyse rule files: cycles, rules that never fire, shadowing, conflicts, gaps"
+    )
+    analysis.add_check_arguments(check)
+
+    draw = commands.add_parser("graph", help="the graph of rules and facts as text, Mermaid or DOT")
+    graph.add_graph_arguments(draw)
+
     rules = commands.add_parser("rules", help="list the rules, or with --diff what the policy layers change")
     rules.add_argument("--diff", action="store_true", help="list the rules the --policy layers add, replace, disable")
     rules.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
@@ -137,6 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             Advisor(ruleset, engine=args.engine)  # compiling finds cycles too
             print(f"{len(ruleset)} rules, no problems")
             return 0
+        if args.command == "check":
+            return analysis.check_command(args)
+        if args.command == "graph":
+            return graph.graph_command(args)
         if args.command == "rules":
             if args.diff and not args.policy:
                 parser.error("rules --diff needs at least one --policy DIR to compare with the rules")
@@ -149,6 +162,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CrowdsourcingRulesError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (``| head``): not an error. Point stdout at devnull so that
+        # Python's flush at exit does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     parser.error(f"unknown command {args.command!r}")  # pragma: no cover - argparse rejects it first
     return 2  # pragma: no cover
 

@@ -647,6 +647,17 @@ class _Parser:
                 )
                 continue
             out.extend(getattr(self, f"conclude_{kind}")(body, display, body_at, rule_id))
+        settled: dict[str, Conclusion] = {}
+        for conclusion in out:
+            if conclusion.kind != "set" or conclusion.name is None:
+                continue
+            first = settled.setdefault(conclusion.name, conclusion)
+            if first.value != conclusion.value:
+                self.problem(
+                    f"this rule sets {conclusion.name!r} twice, to {first.value!r} and to {conclusion.value!r}",
+                    conclusion.location,
+                    rule_id,
+                )
         return out
 
     def _pairs(

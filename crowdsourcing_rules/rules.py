@@ -52,6 +52,8 @@ class Test:
     ``value`` is a string, a tuple of strings (``in``/``not_in``) or a boolean (``known``).
     """
 
+    __test__ = False  # not a pytest test class, whatever its name
+
     fact: str
     op: str
     value: str | tuple[str, ...] | bool

@@ -203,3 +203,15 @@ def test_builtin_facts_cannot_be_redeclared(write_rules) -> None:
 
 def test_shipped_default_rules_load() -> None:
     assert len(cr.load_rules([cr.default_rules_path()])) > 0
+
+
+def test_a_rule_cannot_set_one_output_to_two_values(write_rules) -> None:
+    problem = only(
+        load_problems(
+            write_rules,
+            "rules:\n  - id: a\n    description: d\n    then:\n      - set: {granularity: contest}\n"
+            "      - set: {granularity: micro_task}\n" + SOURCE,
+        )
+    )
+    assert problem.message == "this rule sets 'granularity' twice, to 'contest' and to 'micro_task'"
+    assert (problem.location.line, problem.rule_id) == (6, "a")
