@@ -25,6 +25,7 @@ from crowdsourcing_rules.errors import (
     RuleFileError,
     TaskError,
 )
+from crowdsourcing_rules.explain import Explainer, Explanation, explain
 from crowdsourcing_rules.graph import RuleGraph, rule_graph
 from crowdsourcing_rules.layers import LayeredRules, load_layers
 from crowdsourcing_rules.loading import load_rules
@@ -40,6 +41,8 @@ __all__ = [
     "CrowdsourcingRulesError",
     "EngineError",
     "EngineUnavailableError",
+    "Explainer",
+    "Explanation",
     "Finding",
     "Firing",
     "FiringLimitError",
@@ -67,6 +70,7 @@ __all__ = [
     "decide_many",
     "default_rules_path",
     "default_vocabulary",
+    "explain",
     "load_layers",
     "load_rules",
     "parse_task",

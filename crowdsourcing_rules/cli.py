@@ -70,6 +70,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_rules_options(decide)
 
+    explain = commands.add_parser("explain", help="explain a recommendation: why, why not, what if")
+    explain.add_argument("task", type=Path, help="task file: a mapping of the vocabulary's facts")
+    explain.add_argument(
+        "--why",
+        action="append",
+        metavar="OUTPUT",
+        help="explain only these outputs, e.g. crowdsource (repeatable; default: every conclusion)",
+    )
+    explain.add_argument(
+        "--why-not",
+        action="append",
+        default=[],
+        metavar="OUTPUT=VALUE",
+        help="ask why an output does not have a value, e.g. granularity=contest (repeatable)",
+    )
+    explain.add_argument(
+        "--what-if", action="store_true", help="find the smallest changes of the task's facts that change the output"
+    )
+    explain.add_argument(
+        "--output", default="crowdsource", metavar="OUTPUT", help="output that --what-if changes (default: crowdsource)"
+    )
+    explain.add_argument("--target", metavar="VALUE", help="with --what-if: the value the output should take")
+    explain.add_argument(
+        "--format", choices=("text", "markdown", "json"), default="text", help="output format (default: text)"
+    )
+    _add_rules_options(explain)
+
     from crowdsourcing_rules.batch import add_batch_command
 
     add_batch_command(commands, _add_rules_options)
@@ -131,6 +158,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "decide":
             return _decide(args)
+        if args.command == "explain":
+            return _explain(args)
         if args.command == "batch":
             from crowdsourcing_rules.batch import run_batch_command
 
@@ -241,4 +270,32 @@ def _decide(args: argparse.Namespace) -> int:
         task = read_task_file(args.task, advisor.ruleset.vocabulary)
         rec = advisor.decide(task, questions=not args.no_questions)
     print(to_json(rec) if args.format == "json" else to_text(rec, trace=not args.no_trace))
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from crowdsourcing_rules._suggest import did_you_mean
+    from crowdsourcing_rules.explain import Explainer
+
+    with Advisor.from_paths(_rule_paths(args), engine=args.engine) as advisor:
+        outputs = [o.name for o in advisor.ruleset.vocabulary.outputs]
+        for name in args.why or ():
+            if name not in outputs:
+                print(f"error: --why: unknown output {name!r}{did_you_mean(name, outputs)}", file=sys.stderr)
+                return 2
+        task = read_task_file(args.task, advisor.ruleset.vocabulary)
+        try:
+            explanation = Explainer(advisor).explain(
+                task, why_not=args.why_not, what_if=args.what_if, output=args.output, target=args.target
+            )
+        except InputError:
+            raise
+        except ValueError as error:  # a why-not or what-if question that names no output or value
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    if args.format == "json":
+        print(json.dumps(explanation.to_dict(args.why), indent=2, ensure_ascii=False))
+    else:
+        render = explanation.to_markdown if args.format == "markdown" else explanation.to_text
+        print(render(args.why), end="")
     return 0

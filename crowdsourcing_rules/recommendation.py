@@ -146,6 +146,12 @@ class Recommendation:
         """Ids of the fired rules, in firing order."""
         return tuple(f.rule_id for f in self.trace)
 
+    def _repr_html_(self) -> str:
+        """The recommendation as HTML, for notebooks (see :mod:`crowdsourcing_rules.html`)."""
+        from crowdsourcing_rules.html import recommendation_html
+
+        return recommendation_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON form: every output of the vocabulary, plus ``task_id`` and ``engine``."""
         return {

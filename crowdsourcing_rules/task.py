@@ -103,7 +103,8 @@ def parse_task(
     """
     vocabulary = vocabulary or default_vocabulary()
     if isinstance(data, Task):
-        data = data.to_dict()
+        # Its items as they are: to_dict() would turn a text fact "false" into a boolean.
+        data = dict(data.items)
     locate = locate or (lambda _name: None)
     if not isinstance(data, Mapping):
         raise TaskError(

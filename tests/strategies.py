@@ -101,6 +101,18 @@ conclusions = st.one_of(
 )
 
 
+def _one_value_per_output(then: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A rule may set each output once (setting one to two values is a load error)."""
+    kept, settled = [], set()
+    for conclusion in then:
+        outputs = set(conclusion.get("set", {}))
+        if outputs & settled:
+            continue
+        settled |= outputs
+        kept.append(conclusion)
+    return kept
+
+
 @st.composite
 def rule_dicts(draw: st.DrawFn, min_rules: int = 1, max_rules: int = 8) -> list[dict[str, Any]]:
     """A list of rule mappings with unique ids; every derived fact a condition tests is derived."""
@@ -111,7 +123,7 @@ def rule_dicts(draw: st.DrawFn, min_rules: int = 1, max_rules: int = 8) -> list[
             "id": f"r{n:02d}",
             "description": f"random rule {n}",
             "salience": draw(st.integers(-3, 3)),
-            "then": draw(st.lists(conclusions, min_size=1, max_size=3)),
+            "then": _one_value_per_output(draw(st.lists(conclusions, min_size=1, max_size=3))),
             "source": {"citation": "generated", "status": "I"},
         }
         if draw(st.booleans()):

@@ -1,0 +1,73 @@
+"""The documentation site builds with warnings as errors, and its generated pages match the code.
+
+Needs the ``docs`` extra (Sphinx, myst-nb, furo); skipped without it. The notebooks are not
+executed here (tests/test_notebooks.py runs them).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import crowdsourcing_rules as cr
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    for module in ("sphinx", "myst_nb", "furo"):
+        pytest.importorskip(module)
+    out = tmp_path_factory.mktemp("site")
+    command = [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html"]
+    result = subprocess.run(
+        [*command, "-d", str(out / "doctrees"), str(DOCS), str(out / "html")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return out / "html"
+
+
+def test_every_page_is_built(site: Path) -> None:
+    pages = (
+        *("index", "getting-started", "concepts", "explanations", "policy"),
+        *("vocabulary", "knowledge-base", "rule-files", "cli", "api"),
+    )
+    for page in pages:
+        assert (site / f"{page}.html").is_file(), page
+    for notebook in ("quick_start", "company_policy", "portfolio"):
+        assert (site / "examples" / f"{notebook}.html").is_file(), notebook
+
+
+def test_vocabulary_page_lists_every_fact_and_output(site: Path) -> None:
+    text = (site / "vocabulary.html").read_text(encoding="utf-8")
+    vocabulary = cr.default_vocabulary()
+    for name in [*vocabulary.fact_names, *(o.name for o in vocabulary.outputs)]:
+        assert f'<code class="docutils literal notranslate"><span class="pre">{name}</span></code>' in text, name
+
+
+def test_cli_page_documents_every_command(site: Path) -> None:
+    text = (site / "cli.html").read_text(encoding="utf-8")
+    for command in ("decide", "explain", "validate", "--why-not", "--what-if"):
+        assert command in text, command
+
+
+def test_api_page_documents_the_public_api(site: Path) -> None:
+    text = (site / "api.html").read_text(encoding="utf-8")
+    documented = [
+        "advisor.Advisor",
+        "advisor.decide",
+        "task.read_task_file",
+        "recommendation.Recommendation",
+        "explain.explain",
+        "explain.Explainer",
+        "explain.Explanation",
+        "errors.RuleFileError",
+    ]
+    for name in documented:
+        assert f'id="crowdsourcing_rules.{name}"' in text, name
