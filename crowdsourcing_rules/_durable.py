@@ -18,6 +18,13 @@ its Rete network, in the C extension, reports which rules a fact activates. The 
 - Identical facts cannot be asserted twice in a session: the agenda asserts each item once.
 - A ruleset name can be registered once: each engine has a unique name, and deletes its ruleset
   from the C engine when closed or garbage-collected.
+- The C engine reads strings as C strings and has fixed-size tables: a NUL character or a lone
+  surrogate in a value crashed the process or made it refuse the ruleset (seen here), as did a rule
+  joining more than 16 facts or rules testing more than 64 task facts. Values never reach it: each
+  value a pattern tests is replaced by a short token, and a value no pattern tests by one token that
+  matches nothing. Rule sets beyond its limits are refused before they reach it
+  (:func:`limits_problems`), and an error it raises while compiling becomes an
+  :class:`EngineUnavailableError` that names the rules it refuses.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from crowdsourcing_rules.compiling import CompiledRule, CompiledRules, Conjunction, ItemTest
-from crowdsourcing_rules.errors import EngineError, EngineUnavailableError
+from crowdsourcing_rules.errors import EngineError, EngineUnavailableError, Problem
 
 with warnings.catch_warnings():
     # durable's import warns about datetime.utcfromtimestamp on Python 3.12+.
@@ -43,12 +50,59 @@ with warnings.catch_warnings():
     except ImportError as error:  # pragma: no cover - depends on the environment
         raise EngineUnavailableError(f"durable-rules cannot be imported: {error}") from error
 
-__all__ = ["DurableEngine"]
+__all__ = ["MAX_PATTERNS", "MAX_TASK_FACTS", "DurableEngine", "limits_problems"]
 
 _LOCK = threading.RLock()
 _string = json.encoder.encode_basestring  # a str as a JSON string literal (json's C encoder)
 _NAMES = itertools.count(1)
 _SESSION_RULE = "session"  # not r<index>: never mistaken for a compiled rule
+
+# Limits of durable-rules 2.0.28's C engine, measured here: one more crashed the process.
+MAX_PATTERNS = 16  # patterns (facts joined) in one rule, or in one alternative of an 'any'
+MAX_TASK_FACTS = 64  # distinct task facts tested: the fan-out of its alpha network
+_NO_MATCH = "~"  # the token of a value that no pattern tests
+
+
+class _Tokens:
+    """Short, safe stand-ins for the values patterns test: durable-rules never sees a user's text."""
+
+    def __init__(self, compiled: CompiledRules) -> None:
+        values = sorted({v for r in compiled.rules for c in r.conjunctions for i in c.items for v in (i.values or ())})
+        self._tokens = {value: f"v{n}" for n, value in enumerate(values)}
+
+    def __call__(self, value: str) -> str:
+        return self._tokens.get(value, _NO_MATCH)
+
+    def item(self, item: ItemTest) -> ItemTest:
+        if item.values is None:
+            return item
+        return ItemTest(item.space, item.name, frozenset(self(v) for v in item.values), item.positive)
+
+
+def limits_problems(compiled: CompiledRules) -> list[Problem]:
+    """What durable-rules cannot carry in these rules, located at the rules concerned."""
+    problems = []
+    for rule in compiled.rules:
+        for conjunction in rule.conjunctions:
+            counts = [len(items) for items in _item_alternatives(conjunction.items)] or [0]
+            count = 1 + (rule.stratum > 0) + max(counts)
+            if count > MAX_PATTERNS:
+                problems.append(
+                    Problem(
+                        f"the condition joins {count} facts (list items, derived facts, outputs); "
+                        f"durable-rules allows {MAX_PATTERNS}",
+                        rule.rule.location,
+                        rule.id,
+                    )
+                )
+                break
+    if len(compiled.task_facts) > MAX_TASK_FACTS:
+        problems.append(
+            Problem(
+                f"the rules test {len(compiled.task_facts)} different task facts; durable-rules allows {MAX_TASK_FACTS}"
+            )
+        )
+    return problems
 
 
 def _value_pattern(values: frozenset[str] | None) -> list[dict[str, Any]]:
@@ -152,19 +206,19 @@ def _patterns(rule: CompiledRule, conjunction: Conjunction, items: Alternative, 
     return patterns
 
 
-def rule_definitions(rule: CompiledRule) -> list[dict[str, Any]]:
-    """A compiled rule as durable-rules rules (without actions): one ``all`` rule per conjunction.
+def rule_definitions(rule: CompiledRule, tokens: _Tokens | None = None) -> list[dict[str, Any]]:
+    """A compiled rule as durable-rules rules, one per alternative (none if it can never hold).
 
-    The rule holds when one of them does. durable-rules' own ``any`` is not used: with a negated
-    pattern in one of its branches, a fact asserted later that removes that branch's match also
-    kept other rules from matching that fact (seen with durable-rules 2.0.28, see
-    ``tests/test_engine_equivalence.py``). An empty list: the rule can never hold.
+    Not one rule with ``any``: a rule whose ``any`` alternatives negate an item kept another rule's
+    positive test of that item from ever activating (seen here, found by the differential test).
+    With ``tokens``, the values of item tests are replaced by their tokens.
     """
-    return [
-        {"all": _patterns(rule, conjunction, items, "")}
-        for conjunction in rule.conjunctions
-        for items in _item_alternatives(conjunction.items)
+    groups = [
+        (c, tuple((tokens.item(i), frozenset(tokens(v) for v in x)) for i, x in items) if tokens else items)
+        for c in rule.conjunctions
+        for items in _item_alternatives(c.items)
     ]
+    return [{"all": _patterns(rule, c, items, "")} for c, items in groups]
 
 
 class DurableEngine:
@@ -177,11 +231,15 @@ class DurableEngine:
         self._sids = itertools.count(1)
         self._ruleset_name = f"crowdsourcing_rules_{next(_NAMES)}"
         self._closed = False
-        # Named r<index>_<n>: the agenda reads the rule's index from the name of what is activated.
+        problems = limits_problems(compiled)
+        if problems:
+            raise EngineUnavailableError(_describe("durable-rules cannot run these rules", problems))
+        self._tokens = _Tokens(compiled)
+        # durable-rules rule r<index>_<n>: alternative n of rule <index> (a rule that can never hold has none)
         definition = {
             f"r{rule.index}_{n}": alternative
             for rule in compiled.rules
-            for n, alternative in enumerate(rule_definitions(rule))
+            for n, alternative in enumerate(rule_definitions(rule, self._tokens))
         }
         self._empty = not definition
         # Deleting the state of a session in which no action has run crashes the process (seen
@@ -192,9 +250,32 @@ class DurableEngine:
         if self._empty:
             return
         with _LOCK:
-            handle = durable_rules_engine.create_ruleset(self._ruleset_name, json.dumps(definition, ensure_ascii=False))
+            try:
+                handle = durable_rules_engine.create_ruleset(self._ruleset_name, json.dumps(definition))
+            except Exception as error:
+                raise EngineUnavailableError(self._compile_failure(error)) from error
         self._handle = handle
         self._finalizer = weakref.finalize(self, _delete_ruleset, handle)
+
+    def _compile_failure(self, error: Exception) -> str:
+        """Say which rules durable-rules refuses, trying each alone (called with the lock held)."""
+        problems = []
+        for rule in self._compiled.rules:
+            alternatives = rule_definitions(rule, self._tokens)
+            if not alternatives:
+                continue
+            try:
+                handle = durable_rules_engine.create_ruleset(
+                    f"crowdsourcing_rules_probe_{next(_NAMES)}",
+                    json.dumps({f"r{n}": alternative for n, alternative in enumerate(alternatives)}),
+                )
+            except Exception as rule_error:
+                problems.append(Problem(f"durable-rules refuses this rule: {rule_error}", rule.rule.location, rule.id))
+            else:
+                _delete_ruleset(handle)
+        if not problems:
+            problems.append(Problem(f"durable-rules refuses the rule set as a whole: {error}"))
+        return _describe("durable-rules cannot compile these rules", problems)
 
     def close(self) -> None:
         """Delete the ruleset from durable-rules' C engine; the engine cannot be used afterwards."""
@@ -239,7 +320,7 @@ class DurableEngine:
                 # r<index>_<n> for a compiled rule's n-th conjunction.
                 name = message[2 : message.index('"', 2)]
                 if name != _SESSION_RULE:
-                    activated.append(int(name[1 : name.index("_")]))
+                    activated.append(int(name[1:].partition("_")[0]))
                 message = durable_rules_engine.complete_and_start_action(handle, state)
         except Exception as error:
             raise EngineError(f"durable-rules failed on {fact}: {error}") from error
@@ -249,6 +330,8 @@ class DurableEngine:
 class _DurableSession:
     def __init__(self, engine: DurableEngine, sid: str) -> None:
         self._engine = engine
+        self._tokens = engine._tokens
+        self._items: set[tuple[str, str, str]] = set()
         self._prefix = '{"sid":"' + sid + '",'
         self.used = False
 
@@ -260,10 +343,18 @@ class _DurableSession:
         return self._assert('"kind":"task",' + json.dumps(facts, ensure_ascii=False)[1:] if facts else '"kind":"task"}')
 
     def assert_item(self, space: str, name: str, value: str) -> list[int]:
-        return self._assert(f'"kind":"item","space":{_string(space)},"name":{_string(name)},"value":{_string(value)}}}')
+        token = self._tokens(value)
+        if (space, name, token) in self._items:
+            return []  # values no pattern tests share one token: the first one activated all it could
+        self._items.add((space, name, token))
+        return self._assert(f'"kind":"item","space":{_string(space)},"name":{_string(name)},"value":"{token}"}}')
 
     def assert_stratum(self, stratum: int) -> list[int]:
         return self._assert(f'"kind":"stratum","n":{int(stratum)}}}')
+
+
+def _describe(summary: str, problems: list[Problem]) -> str:
+    return "\n".join([f"{summary}; use engine='reference' for them:", *(f"  {p}" for p in problems)])
 
 
 def _delete_ruleset(handle: int) -> None:

@@ -8,11 +8,14 @@ file size and node count (alias bombs), and turn every parser error into a locat
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from crowdsourcing_rules.errors import Location, Problem
@@ -20,6 +23,23 @@ from crowdsourcing_rules.errors import Location, Problem
 MAX_FILE_BYTES = 5_000_000
 MAX_NODES = 200_000
 MAX_DEPTH = 60
+# ruamel.yaml parses flow collections recursively and slowly when nested thousands deep (seconds,
+# then RecursionError): brackets opened and not closed are counted before parsing.
+MAX_OPEN_BRACKETS = 200
+_BRACKETS = re.compile(r"[\[\]{}]")
+_PLAIN_TAGS = "tag:yaml.org,2002:"  # YAML's own types (str, int, binary, set, timestamp...)
+
+
+class _Constructor(RoundTripConstructor):
+    """Records every tag that is not one of YAML's own types, keys included (ruamel keeps no tag
+    on a sequence used as a key, so the tree alone cannot show it)."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        tag = getattr(node.tag, "value", node.tag)
+        if tag and (not tag.startswith(_PLAIN_TAGS) or tag.startswith(_PLAIN_TAGS + "python/")):
+            refused = self.__dict__.setdefault("refused", [])
+            refused.append((tag, node.start_mark))
+        return super().construct_object(node, deep)
 
 
 class YamlProblems(Exception):
@@ -52,7 +72,11 @@ def parse(text: str, display: str) -> object:
         raise YamlProblems(
             [Problem(f"document is {len(text)} characters; the limit is {MAX_FILE_BYTES}", Location(display))]
         )
+    deep = _open_brackets(text, display)
+    if deep:
+        raise YamlProblems([deep])
     yaml = YAML(typ="rt")
+    yaml.Constructor = _Constructor
     try:
         data = yaml.load(io.StringIO(text))
     except MarkedYAMLError as error:
@@ -66,10 +90,31 @@ def parse(text: str, display: str) -> object:
         raise YamlProblems([Problem(f"YAML error: {error}", Location(display))]) from None
     except RecursionError:
         raise YamlProblems([Problem("YAML nesting is too deep", Location(display))]) from None
-    problems = list(_check_safe(data, display))
+    problems = [
+        Problem(
+            f"YAML tag {tag!r} is not allowed: rule and task files are plain data",
+            Location(display, mark.line + 1, mark.column + 1),
+        )
+        for tag, mark in getattr(yaml.constructor, "refused", [])
+    ] or list(_check_safe(data, display))
     if problems:
         raise YamlProblems(problems)
     return data
+
+
+def _open_brackets(text: str, display: str) -> Problem | None:
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
+        if depth > MAX_OPEN_BRACKETS:
+            start = match.start()
+            line = text.count("\n", 0, start) + 1
+            column = start - (text.rfind("\n", 0, start) + 1) + 1
+            return Problem(
+                f"nesting deeper than {MAX_DEPTH} levels ({MAX_OPEN_BRACKETS} brackets open)",
+                Location(display, line, column),
+            )
+    return None
 
 
 def _duplicate_key_message(error: MarkedYAMLError) -> str:

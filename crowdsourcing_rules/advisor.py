@@ -33,7 +33,7 @@ __all__ = ["Advisor", "EngineName", "decide", "default_rules_path"]
 
 EngineName = Literal["auto", "durable-rules", "reference"]
 _T = TypeVar("_T")
-_warned_fallback = False
+_warned: set[str] = set()  # fallback warnings already given: each once per process
 
 
 def default_rules_path() -> Path:
@@ -45,23 +45,24 @@ def default_rules_path() -> Path:
 
 
 def _make_engine(name: EngineName, compiled: CompiledRules) -> Engine:
-    global _warned_fallback
+    """The engine asked for; with "auto", durable-rules where it can be imported and can carry the
+    rules, else the reference engine, with a warning (once per reason)."""
     if name == "reference":
         return ReferenceEngine(compiled)
+    if name not in ("auto", "durable-rules"):
+        raise EngineUnavailableError(f"unknown engine {name!r}; expected 'auto', 'durable-rules' or 'reference'")
     try:
         from crowdsourcing_rules._durable import DurableEngine
+
+        return DurableEngine(compiled)
     except EngineUnavailableError as error:
         if name == "durable-rules":
             raise
-        if not _warned_fallback:
-            _warned_fallback = True
-            warnings.warn(
-                f"{error}; using the pure-Python reference engine instead",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+        reason = str(error)
+        if reason not in _warned:
+            _warned.add(reason)
+            warnings.warn(f"{reason}\nusing the pure-Python reference engine instead", RuntimeWarning, stacklevel=4)
         return ReferenceEngine(compiled)
-    return DurableEngine(compiled)
 
 
 class Advisor:

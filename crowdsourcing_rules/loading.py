@@ -439,7 +439,7 @@ class _Parser:
             self.problem("source needs a 'citation' (non-empty text)", _loc(raw, "citation", display, where), rule_id)
             ok = False
         status = raw.get("status")
-        if status not in STATUS_LABELS:
+        if not isinstance(status, str) or status not in STATUS_LABELS:  # a list or mapping is unhashable
             self.problem(
                 f"source status {status!r} is not a status label; expected {one_of(STATUS_LABELS)} "
                 "(verified, secondary, inference, unverified, card)",

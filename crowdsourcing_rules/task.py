@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -166,8 +167,12 @@ def _coerce(spec: FactSpec, raw: object) -> tuple[FactValue, str | None]:
     return UNKNOWN, f"fact {name!r} has value {_describe(raw)}; expected {one_of(spec.values)}{hint}"
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 60, 60  # a deeply nested value has no full repr
+
+
 def _describe(value: object) -> str:
-    text = repr(value)
+    text = _REPR.repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{text} ({type(value).__name__})"

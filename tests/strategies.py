@@ -143,3 +143,89 @@ def rule_dicts(draw: st.DrawFn, min_rules: int = 1, max_rules: int = 8) -> list[
                 }
             )
     return rules
+
+
+# -- hostile input: random structures, wrong types, odd text ----------------------------------------
+
+ODD_TEXT = st.one_of(
+    st.text(max_size=20),
+    st.text(st.characters(codec="utf-8", exclude_categories=()), max_size=20),  # controls, NUL, RTL marks
+    st.sampled_from(
+        [
+            "",
+            "\0",
+            "NaN",
+            ".nan",
+            "~",
+            "null",
+            "yes",
+            "no",
+            "0x1F",
+            "1e400",
+            "2001-12-14",
+            "__import__('os').system('touch /tmp/crowdsourcing-rules-pwned')",
+            "{{ 7*7 }}",
+            "$and",
+            "!!python/object/apply:os.system",
+            "x" * 5_000,
+        ]
+    ),
+)
+SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=2**70, max_value=2**80),
+    st.floats(allow_nan=True, allow_infinity=True),
+    ODD_TEXT,
+)
+
+
+def structures(keys: st.SearchStrategy[Any] | None = None) -> st.SearchStrategy[Any]:
+    """Random JSON-like data: scalars of every type, lists and mappings, nested."""
+    keys = keys if keys is not None else ODD_TEXT
+    return st.recursive(
+        SCALARS,
+        lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=4)),
+        max_leaves=12,
+    )
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out.extend(_paths(item, (*prefix, key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            out.extend(_paths(item, (*prefix, index)))
+    return out
+
+
+def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        return {k: (_replace(v, rest, new) if k == head else v) for k, v in value.items()}
+    return [(_replace(v, rest, new) if i == head else v) for i, v in enumerate(value)]
+
+
+@st.composite
+def mutated(draw: st.DrawFn, valid: st.SearchStrategy[Any], times: int = 3) -> Any:
+    """A valid structure with a few of its parts (values, lists, whole rules) replaced by random data."""
+    value = draw(valid)
+    for _ in range(draw(st.integers(1, times))):
+        path = draw(st.sampled_from(_paths(value)))
+        value = _replace(value, path, draw(structures()))
+    return value
+
+
+def rule_files() -> st.SearchStrategy[Any]:
+    """Rule-file contents (as data), mostly valid with a few parts broken."""
+    return mutated(rule_dicts(max_rules=4).map(lambda rules: {"rules": rules}))
+
+
+def task_data() -> st.SearchStrategy[Any]:
+    """Task contents (as data), mostly valid with a few parts broken."""
+    return mutated(tasks())
