@@ -481,5 +481,10 @@ def test_an_any_rule_negating_an_item_does_not_hide_it_from_other_rules() -> Non
             "[{add: {crowd_types: niche_experts}}]",
         ),
     )
+    # With the skill listed, 'pos' fires and 'anyneg' must not (its item is present).
     out = both(rules, {"id": "t", "skills_needed": ["design"]})
-    assert [f["rule"] for f in out["trace"]] == ["anyneg", "pos"]
+    assert [f["rule"] for f in out["trace"]] == ["pos"]
+    # Without it, 'anyneg' fires through either branch of its 'any', and 'pos' does not.
+    for branch in ({"budget": "unknown"}, {"volume": "massive", "budget": "low"}):
+        out = both(rules, {"id": "t", "skills_needed": ["statistics"], **branch})
+        assert [f["rule"] for f in out["trace"]] == ["anyneg"]
