@@ -58,7 +58,7 @@ from crowdsourcing_rules.compiling import (
     compile_rules,
 )
 from crowdsourcing_rules.errors import Location, RuleFileError
-from crowdsourcing_rules.graph import RuleGraph
+from crowdsourcing_rules.graph import RuleGraph, add_rule_source_arguments
 from crowdsourcing_rules.layers import load_layers
 from crowdsourcing_rules.loading import load_rules
 from crowdsourcing_rules.rules import AllOf, Conclusion, Condition, Not, Rule, RuleSet, Test
@@ -1048,17 +1048,7 @@ def _show(task: Mapping[str, Any]) -> str:
 
 def add_check_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``crowdsourcing-rules check``."""
-    parser.add_argument(
-        "paths", nargs="*", type=Path, metavar="PATH", help="rule files or directories (default: the shipped rules)"
-    )
-    parser.add_argument(
-        "--policy",
-        action="append",
-        default=[],
-        type=Path,
-        metavar="DIR",
-        help="a company's policy layer (file or directory) on top of the rules (repeatable, in order)",
-    )
+    add_rule_source_arguments(parser)
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     parser.add_argument("--strict", action="store_true", help="warnings fail the check too (exit code 1)")
     parser.add_argument(

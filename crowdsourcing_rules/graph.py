@@ -556,8 +556,8 @@ class RuleGraph:
 GRAPH_FORMATS = ("text", "mermaid", "dot")
 
 
-def add_graph_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``crowdsourcing-rules graph``."""
+def add_rule_source_arguments(parser: argparse.ArgumentParser) -> None:
+    """The rule files and policy layers a command reads (``check`` and ``graph``)."""
     parser.add_argument(
         "paths", nargs="*", type=Path, metavar="PATH", help="rule files or directories (default: the shipped rules)"
     )
@@ -569,6 +569,11 @@ def add_graph_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="a company's policy layer (file or directory) on top of the rules (repeatable, in order)",
     )
+
+
+def add_graph_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``crowdsourcing-rules graph``."""
+    add_rule_source_arguments(parser)
     parser.add_argument("--format", choices=GRAPH_FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
     parser.add_argument(
