@@ -844,7 +844,7 @@ def _kind(value: object) -> str:
 
 
 def _plain(value: object) -> object:
-    """ruamel nodes to plain dicts and lists."""
+    """YAML containers (which carry their locations) to plain dicts and lists."""
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,6 +26,7 @@ from crowdsourcing_rules import advisor as advisor_module
 from crowdsourcing_rules.cli import main
 from crowdsourcing_rules.errors import EngineUnavailableError
 from crowdsourcing_rules.loading import load_rules, parse_rule_documents
+from crowdsourcing_rules.rules import AllOf, AnyOf, Condition, Not, Test
 from tests.strategies import ODD_TEXT, rule_files, structures, task_data
 
 SOURCE = "{citation: generated, status: I}"
@@ -92,15 +94,55 @@ def test_a_rule_waiting_for_an_item_that_never_comes() -> None:
 )
 def test_values_durable_rules_cannot_carry(in_rule: str, in_task: str) -> None:
     """List items and derived values reach the engines; durable-rules only ever sees short tokens."""
+    # A rule file cannot hold a lone surrogate (YAML refuses the escape, UTF-8 cannot encode it):
+    # such a rule is built in Python, from a file holding a placeholder.
+    written = "PLACEHOLDER" if _is_lone_surrogate(in_rule) else in_rule
     rules = ruleset(
-        rule("contains", f"{{skills_needed: {{contains: {q(in_rule)}}}}}"),
-        rule("derives", None, f"[{{derive: {{odd: {q(in_rule)}}}}}]"),
-        rule("reads", f"{{odd: {q(in_rule)}}}", "[{add: {crowd_types: niche_experts}}]"),
+        rule("contains", f"{{skills_needed: {{contains: {q(written)}}}}}"),
+        rule("derives", None, f"[{{derive: {{odd: {q(written)}}}}}]"),
+        rule("reads", f"{{odd: {q(written)}}}", "[{add: {crowd_types: niche_experts}}]"),
     )
+    if written != in_rule:
+        rules = _replace_values(rules, written, in_rule)
     out = both(rules, {"id": "t", "skills_needed": [in_task]})
     fired = [f["rule"] for f in out["trace"]]
     assert ("contains" in fired) == (in_rule.casefold() == in_task.casefold())
     assert "reads" in fired
+
+
+def _is_lone_surrogate(text: str) -> bool:
+    return any(0xD800 <= ord(c) <= 0xDFFF for c in text)
+
+
+def _replace_values(rules: cr.RuleSet, old: str, new: str) -> cr.RuleSet:
+    """The same rules with every test value and conclusion value ``old`` replaced by ``new``."""
+
+    def condition(c: Condition | None) -> Condition | None:
+        if isinstance(c, Test):
+            return attrs.evolve(c, value=new) if c.value == old else c
+        if isinstance(c, Not):
+            return Not(condition(c.item))  # type: ignore[arg-type]
+        if isinstance(c, (AllOf, AnyOf)):
+            return type(c)(tuple(condition(i) for i in c.items))  # type: ignore[misc]
+        return c
+
+    return cr.RuleSet(
+        [
+            attrs.evolve(
+                r,
+                when=condition(r.when),
+                then=tuple(attrs.evolve(t, value=new) if t.value == old else t for t in r.then),
+            )
+            for r in rules
+        ],
+        rules.vocabulary,
+    )
+
+
+def test_a_rule_file_cannot_hold_a_lone_surrogate() -> None:
+    expected = r"hostile.yaml:4:41: YAML syntax error: .*invalid Unicode character escape"
+    with pytest.raises(cr.RuleFileError, match=expected):
+        ruleset(rule("contains", f"{{skills_needed: {{contains: {q(chr(0xD800))}}}}}"))
 
 
 def q(text: str) -> str:
