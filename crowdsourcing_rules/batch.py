@@ -20,24 +20,29 @@ from __future__ import annotations
 import argparse
 import collections
 import csv
+import gc
 import itertools
 import json
+import marshal
 import math
 import multiprocessing
+import pickle
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 import attrs
 
 from crowdsourcing_rules.advisor import Advisor, EngineName
 from crowdsourcing_rules.engine import DEFAULT_MAX_FIRINGS
 from crowdsourcing_rules.errors import CrowdsourcingRulesError, EngineError, InputError, Problem, TaskError
-from crowdsourcing_rules.recommendation import Override, Recommendation, Risk
+from crowdsourcing_rules.recommendation import Firing, Override, Recommendation, Risk
 from crowdsourcing_rules.rules import RuleSet
+from crowdsourcing_rules.vocabulary import OUTPUTS
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -54,27 +59,14 @@ __all__ = [
 ]
 
 #: Columns of a decided row, in order (``decide_frame``, and the files of the ``batch`` command).
-OUTPUT_COLUMNS = (
+OUTPUT_COLUMNS: tuple[str, ...] = (
     "task_id",
-    "crowdsource",
-    "conditions",
-    "crowd_types",
-    "granularity",
-    "service_types",
-    "manage_crowd_directly",
-    "crowd_model",
-    "preselection",
-    "howe_function",
-    "objectives",
-    "risks",
-    "plan",
+    *(output.name for output in OUTPUTS),
     "questions",
     "fired",
     "error",
 )
-LIST_COLUMNS = frozenset(
-    {"conditions", "crowd_types", "service_types", "objectives", "risks", "plan", "questions", "fired"}
-)
+LIST_COLUMNS = frozenset({output.name for output in OUTPUTS if output.kind != "single"} | {"questions", "fired"})
 DEFAULT_CHUNK_SIZE = 200
 
 
@@ -207,7 +199,8 @@ def decide_many(
         else:
             spec = _AdvisorSpec(advisor.ruleset, advisor.engine, advisor.max_firings)  # type: ignore[arg-type]
             unpack = _unpacker(advisor)
-            results = map(unpack, _decide_in_pool(tasks, spec, workers, questions, chunk_size))
+            sent = _decide_in_pool(tasks, spec, workers, questions, chunk_size)
+            results = itertools.chain.from_iterable(map(unpack, sent))
         for result in results:
             if strict and isinstance(result, TaskFailure):
                 raise result.to_exception()
@@ -234,28 +227,53 @@ _worker_advisor: Advisor | None = None
 
 def _init_worker(spec: _AdvisorSpec) -> None:
     global _worker_advisor
+    # Everything the worker holds for good (what it inherited from a fork, then its advisor) is
+    # moved out of the garbage collector's reach: full collections then walk only the objects of
+    # the decisions in flight. It halved the time the workers spent collecting (docs/performance.md).
+    gc.freeze()
     _worker_advisor = Advisor(spec.ruleset, engine=spec.engine, max_firings=spec.max_firings)
+    gc.freeze()
 
 
-def _decide_chunk(start: int, chunk: Sequence[object], questions: bool) -> list[Any]:
+class _Sent(NamedTuple):
+    """What a worker sends back for a chunk: its results packed (None for a failure), and the failures."""
+
+    blob: bytes
+    failures: dict[int, TaskFailure]
+    pickled: bool = False  # marshal, unless a value marshal cannot carry made it a pickle
+
+
+def _decide_chunk(start: int, chunk: Sequence[object], questions: bool) -> _Sent:
     assert _worker_advisor is not None, "worker not initialised"
-    return [_pack(_decide_one(_worker_advisor, start + n, task, questions)) for n, task in enumerate(chunk)]
+    packed: list[Any] = []
+    failures: dict[int, TaskFailure] = {}
+    for n, task in enumerate(chunk):
+        result = _decide_one(_worker_advisor, start + n, task, questions)
+        if isinstance(result, TaskFailure):
+            failures[n] = result
+            packed.append(None)
+        else:
+            packed.append(_pack(result))
+    try:
+        return _Sent(marshal.dumps(packed), failures)
+    except ValueError:  # a str subclass somewhere (rules built in Python): marshal refuses those
+        return _Sent(pickle.dumps(packed, pickle.HIGHEST_PROTOCOL), failures, pickled=True)
 
 
-# Results travel back from the workers as plain tuples: pickling Recommendation, Firing, Risk and
-# Override objects cost about as much as deciding (0.55 ms to pickle and 0.7 ms to unpickle a
-# result of the knowledge base, against 0.5 ms each way as tuples of strings, see
-# docs/performance.md). A trace entry travels as its rule id and the conclusions it lost; the
-# parent takes the rest from its own advisor, which has the same rules.
-_RISK, _REC = 0, 1
+# Results travel back from the workers as tuples of strings in one marshal blob per chunk, the
+# failures (rare) pickled beside it. Every step counts: the parent unpacks the results of all the
+# workers, and with two workers on two cores any CPU it spends is taken from them. Pickling
+# Recommendation objects cost more than deciding; tuples of strings, pickled, about 60 µs a
+# result to dump and load; marshal, about 25 (docs/performance.md). A trace entry travels as its
+# rule id alone, and the few that lost conclusions travel with them; the parent takes the rest
+# from its own advisor, which has the same rules, and builds each distinct risk and overridden
+# trace entry once (they are frozen, so results can share them).
+_UNPACK_CACHE_SIZE = 4096
+_THREAD_EXIT_POLLS = 25
 
 
-def _pack(result: Result) -> Any:
-    if isinstance(result, TaskFailure):
-        return result
-    r = result
+def _pack(r: Recommendation) -> tuple[Any, ...]:
     return (
-        _REC,
         r.task_id,
         r.crowdsource,
         r.conditions,
@@ -270,19 +288,45 @@ def _pack(result: Result) -> Any:
         tuple((k.id, k.severity, k.mitigations, k.rules) for k in r.risks),
         r.plan,
         r.questions,
-        tuple((f.rule_id, tuple((o.output, o.value, o.by, o.reason) for o in f.overridden)) for f in r.trace),
+        tuple(f.rule_id for f in r.trace),
+        tuple(
+            (n, tuple((o.output, o.value, o.by, o.reason) for o in f.overridden))
+            for n, f in enumerate(r.trace)
+            if f.overridden
+        ),
         r.engine,
     )
 
 
-def _unpacker(advisor: Advisor) -> Callable[[Any], Result]:
-    firings = {f.rule_id: f for f in advisor._run.firings.values()}  # the advisor's trace entries
+def _unpacker(advisor: Advisor) -> Callable[[_Sent], list[Result]]:
+    """A function from what a worker sent for a chunk to its results, in order."""
+    plain = {f.rule_id: f for f in advisor._run.firings.values()}  # the advisor's trace entries
+    risks: dict[tuple[Any, ...], Risk] = {}
+    overridden: dict[tuple[str, tuple[Any, ...]], Firing] = {}
 
-    def unpack(packed: Any) -> Result:
-        if isinstance(packed, TaskFailure):
-            return packed
-        (_kind, task_id, crowdsource, conditions, crowd_types, granularity, service_types, manage, model,
-         preselection, howe, objectives, risks, plan, questions, trace, engine) = packed  # fmt: skip
+    def risk(packed: tuple[Any, ...]) -> Risk:
+        found = risks.get(packed)
+        if found is None:
+            if len(risks) >= _UNPACK_CACHE_SIZE:
+                risks.clear()
+            found = risks[packed] = Risk(*packed)
+        return found
+
+    def firing(rule_id: str, lost: tuple[Any, ...]) -> Firing:
+        found = overridden.get((rule_id, lost))
+        if found is None:
+            if len(overridden) >= _UNPACK_CACHE_SIZE:
+                overridden.clear()
+            found = attrs.evolve(plain[rule_id], overridden=tuple(Override(*o) for o in lost))
+            overridden[rule_id, lost] = found
+        return found
+
+    def recommendation(packed: tuple[Any, ...]) -> Recommendation:
+        (task_id, crowdsource, conditions, crowd_types, granularity, service_types, manage, model,
+         preselection, howe, objectives, packed_risks, plan, questions, fired, lost, engine) = packed  # fmt: skip
+        trace = [plain[rule_id] for rule_id in fired]
+        for n, conclusions in lost:
+            trace[n] = firing(fired[n], conclusions)
         return Recommendation(
             task_id=task_id,
             crowdsource=crowdsource,
@@ -295,15 +339,16 @@ def _unpacker(advisor: Advisor) -> Callable[[Any], Result]:
             preselection=preselection,
             howe_function=howe,
             objectives=objectives,
-            risks=tuple(Risk(*risk) for risk in risks),
+            risks=tuple(map(risk, packed_risks)),
             plan=plan,
             questions=questions,
-            trace=tuple(
-                attrs.evolve(firings[rule], overridden=tuple(Override(*o) for o in lost)) if lost else firings[rule]
-                for rule, lost in trace
-            ),
+            trace=trace,
             engine=engine,
         )
+
+    def unpack(sent: _Sent) -> list[Result]:
+        chunk = pickle.loads(sent.blob) if sent.pickled else marshal.loads(sent.blob)
+        return [sent.failures[n] if packed is None else recommendation(packed) for n, packed in enumerate(chunk)]
 
     return unpack
 
@@ -328,18 +373,27 @@ def _start_method() -> str:
     and a fork copies whatever lock another thread holds at that moment: with any other thread
     alive, the workers are spawned.
     """
-    if sys.platform.startswith("linux") and _threads() == 1:
-        return "fork"
+    if not sys.platform.startswith("linux"):
+        return "spawn"
+    # A thread that was just joined (the previous batch's pool, say) can still be counted by the OS
+    # for a moment: give such threads a few milliseconds to go, unless Python knows of live ones.
+    for _ in range(_THREAD_EXIT_POLLS):
+        if _threads() == 1:
+            return "fork"
+        if threading.active_count() > 1:
+            break
+        time.sleep(0.002)
     return "spawn"
 
 
 def _decide_in_pool(
     tasks: Iterable[object], spec: _AdvisorSpec, workers: int, questions: bool, chunk_size: int
-) -> Iterator[Any]:
+) -> Iterator[_Sent]:
+    """What the workers send back for each chunk of ``tasks``, in order (see :func:`_unpacker`)."""
     context = multiprocessing.get_context(_start_method())
     window = 2 * workers
     iterator = iter(tasks)
-    pending: collections.deque[Future[list[Any]]] = collections.deque()
+    pending: collections.deque[Future[_Sent]] = collections.deque()
     start = 0
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(spec,)) as pool:
         try:
@@ -352,7 +406,7 @@ def _decide_in_pool(
                     start += len(chunk)
                 if not pending:
                     return
-                yield from pending.popleft().result()
+                yield pending.popleft().result()
         finally:
             for future in pending:
                 future.cancel()

@@ -119,6 +119,55 @@ def test_two_workers_same_results_same_order_bounded_window(advisor: cr.Advisor)
         list(decide_many([*GOOD, BAD], advisor=advisor, workers=2, strict=True, chunk_size=2))
 
 
+def test_results_from_workers_equal_in_process_ones_when_the_caches_overflow(
+    advisor: cr.Advisor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The parent builds each risk and each overridden trace entry once, in bounded caches: with a
+    # cache of one entry they are cleared all the time, and every result must still be the same.
+    from crowdsourcing_rules import batch
+
+    tasks = list(_tasks(40))
+    expected = list(decide_many(tasks, advisor=advisor))
+    assert any(f.overridden for r in expected for f in r.trace)  # the overridden path is exercised
+    for size in (1, batch._UNPACK_CACHE_SIZE):
+        monkeypatch.setattr(batch, "_UNPACK_CACHE_SIZE", size)
+        assert list(decide_many(tasks, advisor=advisor, workers=2, chunk_size=7)) == expected
+
+
+class Text(str):
+    """A str subclass, as rules built in Python may carry: marshal cannot send it."""
+
+
+def test_results_that_marshal_cannot_carry_travel_pickled(advisor: cr.Advisor) -> None:
+    import attrs
+
+    rules = [
+        attrs.evolve(rule, then=tuple(attrs.evolve(c, value=Text(c.value)) for c in rule.then))
+        for rule in advisor.ruleset
+    ]
+    with cr.Advisor(cr.RuleSet(rules, advisor.ruleset.vocabulary)) as texts:
+        tasks = list(_tasks(12))
+        expected = list(decide_many(tasks, advisor=texts))
+        assert any(isinstance(c, Text) for r in expected for c in r.conditions)
+        assert list(decide_many(tasks, advisor=texts, workers=2, chunk_size=5)) == expected
+
+
+def test_a_thread_that_is_still_exiting_does_not_force_a_spawn(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Just after a pool shuts down, the OS can count its joined threads for a moment: decide_many
+    # called twice in a row must still fork (a spawn re-imports the caller's script).
+    import threading
+
+    from crowdsourcing_rules import batch
+
+    counts = iter([3, 2, 1])
+    monkeypatch.setattr(batch, "_threads", lambda: next(counts))
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setattr(batch.sys, "platform", "linux")
+    assert batch._start_method() == "fork"
+    monkeypatch.setattr(batch, "_threads", lambda: 2)  # a thread that stays: spawn, after a short wait
+    assert batch._start_method() == "spawn"
+
+
 def test_workers_are_spawned_when_another_thread_is_alive() -> None:
     # A fork would copy whatever lock that thread holds (durable-rules' among them).
     import threading
