@@ -29,7 +29,7 @@ The same runner works from pytest::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -445,34 +445,38 @@ class _CaseReader:
             return [Expectation(name, "one_of", tuple(texts), at)]
         return [Expectation(name, "is", texts[0], at)]
 
+    def _list_tests(
+        self, name: str, value: object, at: Location, case_id: str, ops: Sequence[str], takes: str
+    ) -> Iterator[tuple[str, Any]]:
+        """The tests of a list output, as (op, items): shared by lists, text lists and risks.
+
+        ``value`` is a mapping of op to a value or a list of them; ``empty`` is checked here and
+        comes with its boolean. ``takes`` says what a shorthand value is, for the message.
+        """
+        if not isinstance(value, Mapping) or not value:
+            self.problem(f"case {case_id!r}: {name!r} takes {takes} or a mapping with {one_of(ops)}", at)
+            return
+        for op, raw in value.items():
+            if op not in ops:
+                self.problem(
+                    f"case {case_id!r}: unknown test {op!r} on {name!r}{did_you_mean(op, ops)}; expected {one_of(ops)}",
+                    at,
+                )
+            elif op == "empty" and not isinstance(raw, bool):
+                self.problem(f"case {case_id!r}: 'empty' on {name!r} takes true or false", at)
+            else:
+                yield op, raw if op == "empty" or isinstance(raw, list) else [raw]
+
     def read_list(
         self, name: str, value: object, allowed: Sequence[str], at: Location, case_id: str
     ) -> list[Expectation]:
         if isinstance(value, list):
             value = {"is": value}
-        if not isinstance(value, Mapping) or not value:
-            self.problem(
-                f"case {case_id!r}: {name!r} takes a list (exactly those, in order) or a mapping with "
-                f"{one_of(LIST_OPS)}",
-                at,
-            )
-            return []
         out = []
-        for op, raw in value.items():
-            if op not in LIST_OPS:
-                self.problem(
-                    f"case {case_id!r}: unknown test {op!r} on {name!r}{did_you_mean(op, LIST_OPS)}; "
-                    f"expected {one_of(LIST_OPS)}",
-                    at,
-                )
-                continue
+        for op, items in self._list_tests(name, value, at, case_id, LIST_OPS, "a list (exactly those, in order)"):
             if op == "empty":
-                if not isinstance(raw, bool):
-                    self.problem(f"case {case_id!r}: 'empty' on {name!r} takes true or false", at)
-                    continue
-                out.append(Expectation(name, op, raw, at))
+                out.append(Expectation(name, op, items, at))
                 continue
-            items = raw if isinstance(raw, list) else [raw]
             texts = [_text(v) for v in items]
             bad = [v for v, t in zip(items, texts, strict=True) if t is None or t not in allowed]
             if bad or (op != "is" and not items):
@@ -481,75 +485,36 @@ class _CaseReader:
                     f"{one_of(allowed)}{did_you_mean(bad[0], allowed) if bad else ''}",
                     at,
                 )
-                continue
-            if op == "first":
-                if len(texts) != 1:
-                    self.problem(f"case {case_id!r}: 'first' on {name!r} takes one value", at)
-                    continue
-                out.append(Expectation(name, op, texts[0], at))
-            else:
+            elif op != "first":
                 out.append(Expectation(name, op, tuple(texts), at))
+            elif len(texts) != 1:
+                self.problem(f"case {case_id!r}: 'first' on {name!r} takes one value", at)
+            else:
+                out.append(Expectation(name, op, texts[0], at))
         return out
 
     def read_text_list(self, name: str, value: object, at: Location, case_id: str) -> list[Expectation]:
         if isinstance(value, (str, list)):
             value = {"contains": value}
-        if not isinstance(value, Mapping) or not value:
-            self.problem(
-                f"case {case_id!r}: {name!r} takes text that some item must contain, or a mapping with "
-                f"{one_of(TEXT_OPS)}",
-                at,
-            )
-            return []
         out = []
-        for op, raw in value.items():
-            if op not in TEXT_OPS:
-                self.problem(
-                    f"case {case_id!r}: unknown test {op!r} on {name!r}{did_you_mean(op, TEXT_OPS)}; "
-                    f"expected {one_of(TEXT_OPS)}",
-                    at,
-                )
-                continue
+        for op, items in self._list_tests(name, value, at, case_id, TEXT_OPS, "text that some item must contain"):
             if op == "empty":
-                if not isinstance(raw, bool):
-                    self.problem(f"case {case_id!r}: 'empty' on {name!r} takes true or false", at)
-                    continue
-                out.append(Expectation(name, op, raw, at))
-                continue
-            items = raw if isinstance(raw, list) else [raw]
-            if not items or not all(isinstance(i, str) and i.strip() for i in items):
+                out.append(Expectation(name, op, items, at))
+            elif not items or not all(isinstance(i, str) and i.strip() for i in items):
                 self.problem(f"case {case_id!r}: '{op}' on {name!r} takes text or a list of text", at)
-                continue
-            out.append(Expectation(name, op, tuple(" ".join(i.split()) for i in items), at))
+            else:
+                out.append(Expectation(name, op, tuple(" ".join(i.split()) for i in items), at))
         return out
 
     def read_risks(self, value: object, at: Location, case_id: str) -> list[Expectation]:
         if isinstance(value, list):
             value = {"contains": value}
-        if not isinstance(value, Mapping) or not value:
-            self.problem(
-                f"case {case_id!r}: 'risks' takes a list of risks that must be raised, or a mapping with "
-                f"{one_of(RISK_OPS)}",
-                at,
-            )
-            return []
         risk_ids = self.vocabulary.output("risks").values
         out = []
-        for op, raw in value.items():
-            if op not in RISK_OPS:
-                self.problem(
-                    f"case {case_id!r}: unknown test {op!r} on 'risks'{did_you_mean(op, RISK_OPS)}; "
-                    f"expected {one_of(RISK_OPS)}",
-                    at,
-                )
-                continue
+        for op, items in self._list_tests("risks", value, at, case_id, RISK_OPS, "a list of risks that must be raised"):
             if op == "empty":
-                if not isinstance(raw, bool):
-                    self.problem(f"case {case_id!r}: 'empty' on 'risks' takes true or false", at)
-                    continue
-                out.append(Expectation("risks", op, raw, at))
+                out.append(Expectation("risks", op, items, at))
                 continue
-            items = raw if isinstance(raw, list) else [raw]
             pairs: list[tuple[str, str | None]] = []
             for item in items:
                 risk_id, severity = (

@@ -54,19 +54,9 @@ __all__ = [
     "explain",
 ]
 
-#: Outputs compared by what-if and the sensitivity table, in the card's order.
-COMPARED_OUTPUTS: tuple[str, ...] = (
-    "crowdsource",
-    "crowd_types",
-    "granularity",
-    "service_types",
-    "manage_crowd_directly",
-    "crowd_model",
-    "preselection",
-    "howe_function",
-    "objectives",
-    "risks",
-)
+#: Outputs compared by what-if and the sensitivity table, in the card's order: every output but
+#: the free-text ones (conditions and plan steps are sentences, not choices).
+COMPARED_OUTPUTS: tuple[str, ...] = tuple(output.name for output in OUTPUTS if output.kind != "text_list")
 OutputValue = str | tuple[str, ...] | None
 Space = Literal["input", "derived", "output"]
 
