@@ -38,11 +38,15 @@ class _PurePythonParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Pa
         yaml.parser.Parser.__init__(self)
 
 
-_Parser: Any
-try:  # libyaml's parser, in C, when PyYAML was built with it (the wheels are)
-    from yaml.cyaml import CParser as _Parser
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    _Parser = _PurePythonParser
+def _libyaml_parser() -> Any:
+    try:  # libyaml's parser, in C, when PyYAML was built with it (its wheels are)
+        from yaml.cyaml import CParser  # type: ignore[attr-defined]  # not in its __all__
+    except ImportError:  # pragma: no cover - depends on how PyYAML was built
+        return _PurePythonParser
+    return CParser
+
+
+_Parser: Any = _libyaml_parser()
 
 
 class YamlProblems(Exception):
@@ -145,9 +149,13 @@ def _tagged(tag: str, text: str) -> tuple[Any, str | None]:
     if kind == "str":
         return text, None
     value = _plain(text)
-    expected = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[kind]
-    if isinstance(value, expected) and (kind == "bool" or not isinstance(value, bool)):
-        return (float(value) if kind == "float" else value), None
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind == "float" and number:
+        return float(value), None
+    if (kind == "int" and number and isinstance(value, int)) or (kind == "bool" and isinstance(value, bool)):
+        return value, None
+    if kind == "null" and value is None:
+        return None, None
     return None, f"{text!r} is not a valid {kind}"
 
 
