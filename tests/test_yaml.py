@@ -28,7 +28,9 @@ SHARED = ROOT.parent / "shared"
 
 
 def _repository_yaml() -> list[Path]:
-    files = [p for p in ROOT.rglob("*.yaml") if ".venv" not in p.parts and not p.name.startswith(".")]
+    # The project's own folders only: virtual environments and build output hold YAML of others.
+    folders = ("rules", "examples", "tests", "docs", "crowdsourcing_rules", "benchmarks")
+    files = [p for folder in folders for p in (ROOT / folder).rglob("*.yaml") if "_build" not in p.parts]
     if SHARED.is_dir():
         files += sorted(SHARED.rglob("*.yaml"))
     return sorted(files)
