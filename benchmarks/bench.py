@@ -442,7 +442,7 @@ def section_memory(paths: list[str], count: int, seed: int, kinds: tuple[str, ..
         for kind, report in reports.items():
             for mark, value in report.items():
                 print(f"  {kind}: {mark:<10} {value:8.1f} MiB")
-            if "10000" in report:
+            if "10000" in report and count > 10_000:
                 print(
                     f"  {kind}: memory after {count:,} vs after 10,000: {report[str(count)] / report['10000'] - 1:+.1%}"
                 )
@@ -454,7 +454,7 @@ def section_memory(paths: list[str], count: int, seed: int, kinds: tuple[str, ..
             else ("peak (VmHWM)" if mark == "peak" else "after loading")
         )
         row(label, reports["ours"][mark], reports["theirs"][mark], "MiB", higher_is_better=False)
-    if "10000" in reports["ours"]:
+    if "10000" in reports["ours"] and count > 10_000:
         for kind in ("ours", "theirs"):
             growth = reports[kind][str(count)] / reports[kind]["10000"] - 1
             print(f"  {kind}: memory after {count:,} vs after 10,000: {growth:+.1%}")
