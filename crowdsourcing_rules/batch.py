@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import collections
 import csv
+import functools
 import gc
 import itertools
 import json
@@ -269,7 +270,6 @@ def _decide_chunk(start: int, chunk: Sequence[object], questions: bool) -> _Sent
 # from its own advisor, which has the same rules, and builds each distinct risk and overridden
 # trace entry once (they are frozen, so results can share them).
 _UNPACK_CACHE_SIZE = 4096
-_THREAD_EXIT_POLLS = 25
 
 
 def _pack(r: Recommendation) -> tuple[Any, ...]:
@@ -301,25 +301,14 @@ def _pack(r: Recommendation) -> tuple[Any, ...]:
 def _unpacker(advisor: Advisor) -> Callable[[_Sent], list[Result]]:
     """A function from what a worker sent for a chunk to its results, in order."""
     plain = {f.rule_id: f for f in advisor._run.firings.values()}  # the advisor's trace entries
-    risks: dict[tuple[Any, ...], Risk] = {}
-    overridden: dict[tuple[str, tuple[Any, ...]], Firing] = {}
 
+    @functools.lru_cache(maxsize=_UNPACK_CACHE_SIZE)
     def risk(packed: tuple[Any, ...]) -> Risk:
-        found = risks.get(packed)
-        if found is None:
-            if len(risks) >= _UNPACK_CACHE_SIZE:
-                risks.clear()
-            found = risks[packed] = Risk(*packed)
-        return found
+        return Risk(*packed)
 
+    @functools.lru_cache(maxsize=_UNPACK_CACHE_SIZE)
     def firing(rule_id: str, lost: tuple[Any, ...]) -> Firing:
-        found = overridden.get((rule_id, lost))
-        if found is None:
-            if len(overridden) >= _UNPACK_CACHE_SIZE:
-                overridden.clear()
-            found = attrs.evolve(plain[rule_id], overridden=tuple(Override(*o) for o in lost))
-            overridden[rule_id, lost] = found
-        return found
+        return attrs.evolve(plain[rule_id], overridden=tuple(Override(*o) for o in lost))
 
     def recommendation(packed: tuple[Any, ...]) -> Recommendation:
         (task_id, crowdsource, conditions, crowd_types, granularity, service_types, manage, model,
@@ -363,6 +352,9 @@ def _threads() -> int:
     except OSError:  # pragma: no cover - not Linux
         pass
     return max(threading.active_count(), 2)
+
+
+_THREAD_EXIT_POLLS = 25  # 2 ms apart
 
 
 def _start_method() -> str:
