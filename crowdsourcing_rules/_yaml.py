@@ -199,7 +199,6 @@ class _Builder:
         self.count = 0
         self.root: Any = None
         self.documents = 0
-        self.merge_marks: set[Mark] = set()  # where plain '<<' scalars are: merge keys if used as keys
 
     def where(self, mark: Mark) -> Location:
         return Location(self.display, mark[0] + 1, mark[1] + 1)
@@ -238,8 +237,6 @@ class _Builder:
             if isinstance(value, (dict, list)):
                 self.problem("a mapping key must be a scalar (text, a number, true, false or null)", mark)
                 value = _UNHASHABLE
-            elif value == _MERGE and mark in self.merge_marks:
-                self.problem("merge keys ('<<') are not supported: write the keys out", mark)
             top.key, top.key_mark = value, mark
         else:
             key, top.key = top.key, _NO_KEY
@@ -262,6 +259,10 @@ class _Builder:
     def _mark(self, event: Any) -> Mark:
         return (event.start_mark.line, event.start_mark.column)
 
+    def _expects_key(self) -> bool:
+        """Whether the next node is a key of the mapping being built."""
+        return bool(self.stack) and isinstance(self.stack[-1].container, YamlMap) and self.stack[-1].key is _NO_KEY
+
     def _document(self, event: Any) -> None:
         self.documents += 1
         if self.documents > 1:
@@ -283,8 +284,8 @@ class _Builder:
         if tag is None or tag == "!":
             plain = tag is None and event.implicit[0]
             value = _plain(text) if plain else text
-            if plain and text == _MERGE:
-                self.merge_marks.add(mark)
+            if plain and text == _MERGE and self._expects_key():
+                self.problem("merge keys ('<<') are not supported: write the keys out", mark)
         elif self._check_tag(tag, _SCALAR_TAGS, mark):
             value, error = _tagged(tag, text)
             if error:
