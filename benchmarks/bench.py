@@ -188,21 +188,23 @@ class Straightforward:
 # -- measuring ---------------------------------------------------------------------------------
 
 
-def rss_mib() -> float:
-    """Resident memory of this process now, in MiB."""
+def _status_mib(field: str) -> float:
+    """A memory field of /proc/self/status (in kB there), in MiB; NaN where there is none."""
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def rss_mib() -> float:
+    """Resident memory of this process now, in MiB."""
+    return _status_mib("VmRSS")
 
 
 def peak_mib() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+    """Peak resident memory of this process, in MiB."""
+    return _status_mib("VmHWM")
 
 
 def rate(func: Callable[[dict[str, Any]], object], tasks: list[dict[str, Any]]) -> float:

@@ -123,7 +123,7 @@ def test_results_from_workers_equal_in_process_ones_when_the_caches_overflow(
     advisor: cr.Advisor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The parent builds each risk and each overridden trace entry once, in bounded caches: with a
-    # cache of one entry they are cleared all the time, and every result must still be the same.
+    # cache of one entry they are evicted all the time, and every result must still be the same.
     from crowdsourcing_rules import batch
 
     tasks = list(_tasks(40))
