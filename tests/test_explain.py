@@ -260,9 +260,12 @@ class TestWhatIf:
             ("tacit_firm_specific_knowledge", "true"),
             ("skill_level", "licensed"),
         }
-        frame = sensitivity.to_frame()
+
+    def test_sensitivity_table_as_a_frame(self, explainer: Explainer) -> None:
+        pytest.importorskip("pandas")  # an optional extra: the README's test command runs without it
+        frame = explainer.sensitivity(PRO).to_frame()
         assert list(frame.columns[:3]) == ["fact", "from", "to"]
-        assert frame["crowdsource"].sum() == 3
+        assert frame["crowdsource"].sum() == 3  # the three changes of the verdict above
 
     def test_unknown_output_or_target_is_refused(self, explainer: Explainer) -> None:
         with pytest.raises(ValueError, match="did you mean 'granularity'"):
