@@ -42,9 +42,10 @@ from pathlib import Path
 from typing import Any
 
 import crowdsourcing_rules as cr
-from crowdsourcing_rules.batch import decide_many
-from crowdsourcing_rules.compiling import CompiledRule, CompiledRules, Conjunction, compile_rules
-from crowdsourcing_rules.vocabulary import UNKNOWN, Vocabulary
+from crowdsourcing_rules.batch.stream import decide_many
+from crowdsourcing_rules.engine.compiling import CompiledRule, CompiledRules, compile_rules
+from crowdsourcing_rules.model.conditions import Conjunction
+from crowdsourcing_rules.model.vocabulary import UNKNOWN, Vocabulary
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -252,7 +253,7 @@ def _straight_partition(part: list[dict[str, Any]], paths: list[str]) -> list[in
 def straightforward_pool(paths: list[str], tasks: list[dict[str, Any]], workers: int, chunk: int = 200) -> float:
     import multiprocessing
 
-    from crowdsourcing_rules.batch import _start_method
+    from crowdsourcing_rules.batch.pool import start_method as _start_method
 
     start = time.perf_counter()
     context = multiprocessing.get_context(_start_method())  # as decide_many does
@@ -378,7 +379,7 @@ def section_dask(paths: list[str], tasks: list[dict[str, Any]], workers: int) ->
         import dask.bag as db
         from dask.distributed import Client, LocalCluster
 
-        from crowdsourcing_rules import dask as cr_dask
+        from crowdsourcing_rules.batch import dask as cr_dask
     except ImportError as error:
         print(f"\nDask: skipped ({error}); install the 'dask' extra")
         return

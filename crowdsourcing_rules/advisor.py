@@ -12,64 +12,33 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from importlib import resources
 from pathlib import Path
-from typing import Literal, NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar
 
 import attrs
 
-from crowdsourcing_rules.compiling import CompiledRules, compile_rules
-from crowdsourcing_rules.engine import DEFAULT_MAX_FIRINGS, Engine, Resolver, infer
-from crowdsourcing_rules.errors import EngineUnavailableError, PolicyWarning
-from crowdsourcing_rules.layers import LayeredRules, load_layers
-from crowdsourcing_rules.loading import load_rules
-from crowdsourcing_rules.recommendation import Firing, Recommendation
-from crowdsourcing_rules.reference import ReferenceEngine
-from crowdsourcing_rules.rules import RuleSet
-from crowdsourcing_rules.task import Task, parse_task
-from crowdsourcing_rules.vocabulary import UNKNOWN
+from crowdsourcing_rules.engine.agenda import DEFAULT_MAX_FIRINGS, Engine, Resolver, infer
+from crowdsourcing_rules.engine.compiling import CompiledRules, compile_rules
+from crowdsourcing_rules.engine.engines import EngineName, make_engine
+from crowdsourcing_rules.errors import PolicyWarning
+from crowdsourcing_rules.model.dataflow import upstream
+from crowdsourcing_rules.model.recommendation import Firing, Recommendation
+from crowdsourcing_rules.model.rules import RuleSet
+from crowdsourcing_rules.model.task import Task, parse_task
+from crowdsourcing_rules.model.vocabulary import UNKNOWN
+from crowdsourcing_rules.rulefiles.layers import LayeredRules, load_layers
+from crowdsourcing_rules.rulefiles.loading import default_rules_path, load_rules
 
 __all__ = ["Advisor", "EngineName", "decide", "default_rules_path"]
 
-EngineName = Literal["auto", "durable-rules", "reference"]
 _T = TypeVar("_T")
-_warned: set[str] = set()  # fallback warnings already given: each once per process
-
-
-def default_rules_path() -> Path:
-    """Where the shipped default rules are: inside the installed package, or the clone's ``rules/``."""
-    packaged = resources.files("crowdsourcing_rules") / "_default_rules"
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / "rules"
-
-
-def _make_engine(name: EngineName, compiled: CompiledRules) -> Engine:
-    """The engine asked for; with "auto", durable-rules where it can be imported and can carry the
-    rules, else the reference engine, with a warning (once per reason)."""
-    if name == "reference":
-        return ReferenceEngine(compiled)
-    if name not in ("auto", "durable-rules"):
-        raise EngineUnavailableError(f"unknown engine {name!r}; expected 'auto', 'durable-rules' or 'reference'")
-    try:
-        from crowdsourcing_rules._durable import DurableEngine
-
-        return DurableEngine(compiled)
-    except EngineUnavailableError as error:
-        if name == "durable-rules":
-            raise
-        reason = str(error)
-        if reason not in _warned:
-            _warned.add(reason)
-            warnings.warn(f"{reason}\nusing the pure-Python reference engine instead", RuntimeWarning, stacklevel=4)
-        return ReferenceEngine(compiled)
 
 
 class Advisor:
     """Decides tasks with one set of rules.
 
     Build it from rule files with :meth:`from_paths` (or :meth:`default` for the shipped rules),
-    with a company's policy layers on top (``policy=[...]``, see :mod:`crowdsourcing_rules.layers`).
+    with a company's policy layers on top (``policy=[...]``, see :mod:`crowdsourcing_rules.rulefiles.layers`).
     An advisor is safe to share between threads. :meth:`close` (or a ``with`` block) releases its
     engine; :meth:`reload` reads the rule files (and the layers) again.
 
@@ -99,8 +68,8 @@ class Advisor:
 
     def _install(self, ruleset: RuleSet) -> None:
         compiled = compile_rules(ruleset)
-        engine = _make_engine(self._engine_name, compiled)
-        verdict_facts = _facts_behind_verdict(compiled)
+        engine = make_engine(self._engine_name, compiled)
+        verdict_facts = _facts_behind_verdict(ruleset)
         # What every decision needs, replaced together on reload: a decision in flight keeps its own.
         firings = {
             r.index: Firing(
@@ -113,7 +82,7 @@ class Advisor:
             )
             for r in compiled.rules
         }
-        run = _Run(compiled, engine, Resolver(compiled), firings)
+        run = _Run(compiled, engine, Resolver(compiled), firings, {f.rule_id: f for f in firings.values()})
         with self._lock:
             # The old engine is not closed here: a thread may still be deciding with it. It is
             # released when the last reference to it goes (engines clean up when collected).
@@ -153,6 +122,11 @@ class Advisor:
     ) -> Advisor:
         """An advisor for the shipped default rules, with the ``policy`` layers on top."""
         return cls.from_paths([default_rules_path()], policy=policy, engine=engine, max_firings=max_firings)
+
+    def firing(self, rule_id: str) -> Firing:
+        """The trace entry of a rule of the current rule set (``KeyError`` if there is none)."""
+        with self._lock:
+            return self._run.by_id[rule_id]
 
     @property
     def engine(self) -> str:
@@ -212,7 +186,7 @@ class Advisor:
         for value in spec.values:
             if value == UNKNOWN:
                 continue
-            other = Task(task.id, tuple((k, value if k == name else v) for k, v in task.items), task.vocabulary)
+            other = task.with_facts({name: value})
             with run.engine.session() as session:
                 _fired, resolved = infer(
                     run.compiled, session, other, max_firings=self.max_firings, resolver=run.resolver
@@ -266,40 +240,17 @@ class _Run(NamedTuple):
     engine: Engine
     resolver: Resolver
     firings: dict[int, Firing]  # by rule index, without overrides
+    by_id: dict[str, Firing]  # the same, by rule id
 
 
 def _evolve(value: _T, **changes: object) -> _T:
     return attrs.evolve(value, **changes)  # type: ignore[misc]
 
 
-def _facts_behind_verdict(compiled: CompiledRules) -> tuple[str, ...]:
+def _facts_behind_verdict(ruleset: RuleSet) -> tuple[str, ...]:
     """Enumerated input facts that some rule on a path to the verdict reads (in vocabulary order)."""
-    import networkx as nx
-
-    graph: nx.DiGraph[tuple[str, str]] = nx.DiGraph()
-    for rule in compiled.rules:
-        node = ("rule", rule.id)
-        for name in rule.reads_inputs:
-            graph.add_edge(("input", name), node)
-        for name in rule.reads_derived:
-            graph.add_edge(("derived", name), node)
-        for name in rule.reads_outputs:
-            graph.add_edge(("output", name), node)
-        for c in rule.rule.then:
-            if c.kind == "derive":
-                graph.add_edge(node, ("derived", str(c.name)))
-            elif c.kind == "condition":
-                graph.add_edge(node, ("output", "conditions"))
-            elif c.kind == "set":
-                graph.add_edge(node, ("output", str(c.name)))
-    graph.add_edge(("output", "conditions"), ("output", "crowdsource"))
-    target = ("output", "crowdsource")
-    if target not in graph:
-        return ()
-    behind = {name for kind, name in nx.ancestors(graph, target) if kind == "input"}
-    return tuple(
-        spec.name for spec in compiled.vocabulary.facts if spec.name in behind and spec.kind in ("enum", "bool")
-    )
+    vocabulary = ruleset.vocabulary
+    return tuple(f for f in upstream(ruleset, ["crowdsource"]).facts if vocabulary.fact(f).kind in ("enum", "bool"))
 
 
 _default_lock = threading.Lock()

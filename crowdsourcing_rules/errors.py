@@ -20,6 +20,7 @@ allowed but probably not meant, such as contradicting a default rule at equal sa
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 import attrs
@@ -36,6 +37,8 @@ __all__ = [
     "Problem",
     "RuleFileError",
     "TaskError",
+    "did_you_mean",
+    "one_of",
 ]
 
 
@@ -120,3 +123,18 @@ class FiringLimitError(EngineError):
 
 class EngineUnavailableError(EngineError):
     """The requested inference engine cannot run in this environment."""
+
+
+def did_you_mean(word: object, choices: Iterable[str]) -> str:
+    """Return ``"; did you mean 'x'?"`` for the closest choice, or an empty string.
+
+    >>> did_you_mean("urgncy", ["urgency", "budget"])
+    "; did you mean 'urgency'?"
+    """
+    matches = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
+    return f"; did you mean '{matches[0]}'?" if matches else ""
+
+
+def one_of(choices: Iterable[str]) -> str:
+    """Describe a closed set of values for an error message: ``one of 'a', 'b'``."""
+    return "one of " + ", ".join(repr(c) for c in choices)

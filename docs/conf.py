@@ -2,7 +2,7 @@
 
 Build: ``sphinx-build -W -b html docs docs/_build/html`` (warnings are errors). Two pages are
 generated here at build time, so that they cannot drift from the code: the vocabulary tables (from
-``crowdsourcing_rules.vocabulary``) and the command-line reference (from the argparse parser). The
+``crowdsourcing_rules.model.vocabulary``) and the command-line reference (from the argparse parser). The
 example notebooks are copied from ``examples/`` and rendered by myst-nb; they are executed only
 when ``CROWDSOURCING_RULES_DOCS_EXECUTE=1`` (the test suite runs them on its own).
 """
@@ -48,7 +48,7 @@ def _cell(text: str) -> str:
 
 def write_vocabulary_tables(path: Path) -> None:
     """The facts and outputs of the built-in vocabulary, as Markdown tables."""
-    from crowdsourcing_rules.vocabulary import RISK_IDS, SEVERITIES, default_vocabulary
+    from crowdsourcing_rules.model.vocabulary import RISK_IDS, SEVERITIES, default_vocabulary
 
     vocabulary = default_vocabulary()
     lines = ["## Input facts", "", "| fact | kind | values | what |", "|---|---|---|---|"]

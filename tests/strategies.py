@@ -7,7 +7,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from crowdsourcing_rules.vocabulary import SEVERITIES, FactSpec, Vocabulary, default_vocabulary
+from crowdsourcing_rules.model.vocabulary import SEVERITIES, FactSpec, Vocabulary, default_vocabulary
 
 IDS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12)
 SKILLS = st.lists(st.sampled_from(["statistics", "French law", "design", "translation", "Python"]), max_size=3)

@@ -17,10 +17,11 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import crowdsourcing_rules as cr
-from crowdsourcing_rules.analysis import CODES, _alternatives, check
+from crowdsourcing_rules.analysis.checker import check
+from crowdsourcing_rules.analysis.findings import CODES
+from crowdsourcing_rules.analysis.table import build_table
 from crowdsourcing_rules.cli import main
-from crowdsourcing_rules.compiling import _dnf, _merge
-from crowdsourcing_rules.loading import parse_rule_documents
+from crowdsourcing_rules.rulefiles.loading import parse_rule_documents
 from tests.strategies import conditions, rule_dicts
 
 FIXTURES = Path(__file__).parent / "fixtures" / "analysis"
@@ -206,11 +207,14 @@ def test_normal_form_with_locations_matches_the_compiler() -> None:
         if path.name == "load_error.yaml":
             continue
         ruleset = cr.load_rules([path])
-        derived = {str(c.name) for r in ruleset for c in r.then if c.kind == "derive"}
+        table = build_table(ruleset)
+        if table.compiled is None:  # a cycle: the compiler refuses it (CR102)
+            continue
+        compiled = {r.id: r for r in table.compiled.rules}
         for rule in ruleset:
-            ours = [conj for conj, _tests in _alternatives(rule.when, ruleset.vocabulary, derived)]
-            if rule.when is not None:
-                assert ours == [_merge(t, i) for t, i in _dnf(rule.when, ruleset.vocabulary, derived)], rule.id
+            ours = [c for c in table.alternatives[rule.id] if all(t.values for t in c.task)]
+            assert ours == list(compiled[rule.id].conjunctions), rule.id
+            assert len(table.provenance[rule.id]) == len(table.alternatives[rule.id]), rule.id
 
 
 def test_findings_do_not_depend_on_the_order_of_files(tmp_path: Path) -> None:

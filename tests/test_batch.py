@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 import crowdsourcing_rules as cr
-from crowdsourcing_rules.batch import OUTPUT_COLUMNS, TaskFailure, UnreadableRow, decide_many, result_row
+from crowdsourcing_rules.batch.results import OUTPUT_COLUMNS, TaskFailure, UnreadableRow, result_row
+from crowdsourcing_rules.batch.stream import decide_many
 from crowdsourcing_rules.cli import main
 
 GOOD = [
@@ -124,7 +125,7 @@ def test_results_from_workers_equal_in_process_ones_when_the_caches_overflow(
 ) -> None:
     # The parent builds each risk and each overridden trace entry once, in bounded caches: with a
     # cache of one entry they are evicted all the time, and every result must still be the same.
-    from crowdsourcing_rules import batch
+    from crowdsourcing_rules.batch import pool as batch
 
     tasks = list(_tasks(40))
     expected = list(decide_many(tasks, advisor=advisor))
@@ -157,28 +158,28 @@ def test_a_thread_that_is_still_exiting_does_not_force_a_spawn(monkeypatch: pyte
     # called twice in a row must still fork (a spawn re-imports the caller's script).
     import threading
 
-    from crowdsourcing_rules import batch
+    from crowdsourcing_rules.batch import pool as batch
 
     counts = iter([3, 2, 1])
     monkeypatch.setattr(batch, "_threads", lambda: next(counts))
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     monkeypatch.setattr(batch.sys, "platform", "linux")
-    assert batch._start_method() == "fork"
+    assert batch.start_method() == "fork"
     monkeypatch.setattr(batch, "_threads", lambda: 2)  # a thread that stays: spawn, after a short wait
-    assert batch._start_method() == "spawn"
+    assert batch.start_method() == "spawn"
 
 
 def test_workers_are_spawned_when_another_thread_is_alive() -> None:
     # A fork would copy whatever lock that thread holds (durable-rules' among them).
     import threading
 
-    from crowdsourcing_rules.batch import _start_method
+    from crowdsourcing_rules.batch.pool import start_method
 
     release = threading.Event()
     thread = threading.Thread(target=release.wait)
     thread.start()
     try:
-        assert _start_method() == "spawn"
+        assert start_method() == "spawn"
     finally:
         release.set()
         thread.join()

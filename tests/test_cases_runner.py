@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from crowdsourcing_rules import Advisor, default_rules_path
-from crowdsourcing_rules.cases import find_case_files, load_cases, run_cases, run_policy_cases
+from crowdsourcing_rules.analysis.testing import run_cases, run_policy_cases
 from crowdsourcing_rules.cli import main
 from crowdsourcing_rules.errors import CaseFileError, PolicyWarning
-from crowdsourcing_rules.layers import load_layers
+from crowdsourcing_rules.rulefiles.cases import find_case_files, load_cases
+from crowdsourcing_rules.rulefiles.layers import load_layers
 
 HERE = Path(__file__).parent
 # A frozen copy of the starter rules: the runner's own tests below use it, so that they test the

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import crowdsourcing_rules as cr
-from crowdsourcing_rules.advisor import default_rules_path
+from crowdsourcing_rules.rulefiles.loading import default_rules_path
 from tests.test_differential import random_task
 
 THREADS = 8

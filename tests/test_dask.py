@@ -13,7 +13,7 @@ pd = pytest.importorskip("pandas")
 
 import crowdsourcing_rules as cr  # noqa: E402
 from crowdsourcing_rules import dask as cr_dask  # noqa: E402
-from crowdsourcing_rules.batch import result_row  # noqa: E402
+from crowdsourcing_rules.batch.results import result_row  # noqa: E402
 
 TASKS = [
     {"id": f"t{n}", "skill_level": level, "legal_sensitivity": legal}
@@ -42,7 +42,7 @@ def test_dataframe_partition_by_partition(client: distributed.Client) -> None:
     pd.testing.assert_frame_equal(decided, expected, check_index_type=False)
     assert decided["error"].notna().sum() == 6
     # Each worker built its advisor once (one rule set: one advisor per worker process).
-    built = client.run(lambda: len(__import__("crowdsourcing_rules.dask").dask._advisors))
+    built = client.run(lambda: len(__import__("crowdsourcing_rules.batch.dask").dask._advisors))
     assert len(built) == 2 and set(built.values()) <= {0, 1} and sum(built.values()) >= 1
 
 

@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import crowdsourcing_rules as cr
-from crowdsourcing_rules import advisor as advisor_module
+from crowdsourcing_rules.engine import engines as advisor_module
 from crowdsourcing_rules.errors import FiringLimitError, RuleFileError
-from crowdsourcing_rules.loading import parse_rule_documents
+from crowdsourcing_rules.rulefiles.loading import parse_rule_documents
 from tests.conftest import ROOT
 from tests.strategies import rule_dicts, tasks
 
@@ -113,7 +113,7 @@ def test_engines_agree_on_random_rule_sets(rules: list[dict[str, Any]], task_lis
 
 def durable_importable() -> bool:
     try:
-        import crowdsourcing_rules._durable  # noqa: F401
+        import crowdsourcing_rules.engine.durable  # noqa: F401
     except cr.EngineUnavailableError:
         return False
     return True
@@ -123,7 +123,7 @@ def durable_importable() -> bool:
 def durable_missing(monkeypatch: pytest.MonkeyPatch) -> None:
     """durable-rules' C extension cannot be imported, as on Python 3.13 without the CC workaround."""
     monkeypatch.setitem(sys.modules, "durable_rules_engine", None)  # import raises ImportError
-    monkeypatch.delitem(sys.modules, "crowdsourcing_rules._durable", raising=False)
+    monkeypatch.delitem(sys.modules, "crowdsourcing_rules.engine.durable", raising=False)
     monkeypatch.setattr(advisor_module, "_warned", set())
 
 

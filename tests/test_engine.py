@@ -250,7 +250,7 @@ def test_an_error_inside_the_engine_reaches_the_caller(write_rules, monkeypatch)
     # durable-rules stores an action's exception instead of raising it; we run no Python action
     # inside it, and whatever its C engine raises reaches the caller as an EngineError. The session
     # is still deleted: the advisor keeps working afterwards.
-    from crowdsourcing_rules import _durable
+    from crowdsourcing_rules.engine import durable as _durable
 
     folder = write_rules(rules="rules:\n" + rule("a", "[{plan: x}]"))
     with cr.Advisor.from_paths([folder], engine="durable-rules") as advisor:

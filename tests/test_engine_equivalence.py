@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import crowdsourcing_rules as cr
-from crowdsourcing_rules.vocabulary import default_vocabulary
+from crowdsourcing_rules.model.vocabulary import default_vocabulary
 
 SKILLS = ("statistics", "French law", "python", "design")
 

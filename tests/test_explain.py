@@ -1,4 +1,4 @@
-"""Explanations: why, why not, what if (crowdsourcing_rules.explain) and the explain command.
+"""Explanations: why, why not, what if (crowdsourcing_rules.explanations) and the explain command.
 
 The rules here are small and written for these tests, so that every expected answer can be read
 off them; a property test then checks the invariants on the shipped default rules.
@@ -16,8 +16,10 @@ from hypothesis import assume, given, settings
 
 import crowdsourcing_rules as cr
 from crowdsourcing_rules.cli import main
-from crowdsourcing_rules.explain import Check, Explainer, RuleNode, describe_change
-from crowdsourcing_rules.loading import parse_rule_documents
+from crowdsourcing_rules.explanations.answers import describe_change
+from crowdsourcing_rules.explanations.explainer import Explainer
+from crowdsourcing_rules.explanations.trees import Check, RuleNode
+from crowdsourcing_rules.rulefiles.loading import parse_rule_documents
 from tests.strategies import rule_dicts, tasks
 
 RULES = """

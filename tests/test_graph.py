@@ -18,6 +18,7 @@ import pydot
 import pytest
 
 import crowdsourcing_rules as cr
+from crowdsourcing_rules.analysis import drawing
 from crowdsourcing_rules.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures" / "analysis"
@@ -157,7 +158,7 @@ def test_notebook_without_matplotlib_shows_mermaid(graph: cr.RuleGraph, monkeypa
 
 def test_drawing_is_layered_by_generation(graph: cr.RuleGraph) -> None:
     pytest.importorskip("matplotlib")
-    layers = graph._node_layers()
+    layers = drawing.node_layers(graph.graph)
     assert layers["input:in_house_capability"] == 0
     assert layers["rule:clean.lacks-skill"] < layers["derived:external_skill_needed"] < layers["rule:clean.freelancers"]
     ax = graph.draw()

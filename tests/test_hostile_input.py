@@ -21,12 +21,12 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 import crowdsourcing_rules as cr
-from crowdsourcing_rules import _yaml
-from crowdsourcing_rules import advisor as advisor_module
 from crowdsourcing_rules.cli import main
+from crowdsourcing_rules.engine import engines as advisor_module
 from crowdsourcing_rules.errors import EngineUnavailableError
-from crowdsourcing_rules.loading import load_rules, parse_rule_documents
-from crowdsourcing_rules.rules import AllOf, AnyOf, Condition, Not, Test
+from crowdsourcing_rules.model.rules import AllOf, AnyOf, Condition, Not, Test
+from crowdsourcing_rules.rulefiles import yaml_reader as _yaml
+from crowdsourcing_rules.rulefiles.loading import load_rules, parse_rule_documents
 from tests.strategies import ODD_TEXT, rule_files, structures, task_data
 
 SOURCE = "{citation: generated, status: I}"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 import crowdsourcing_rules as cr
-from crowdsourcing_rules.explain import Explainer
-from crowdsourcing_rules.html import recommendation_html
+from crowdsourcing_rules.explanations.explainer import Explainer
+from crowdsourcing_rules.model.html import recommendation_html
 
 HOSTILE = "<script>alert('x')</script>"
 
@@ -75,7 +75,7 @@ def test_recommendation_at_a_glance(explainer: Explainer) -> None:
     for value in ("skilled_freelancers", "macro_task", "self_service_marketplace", "review & <test>"):
         assert value in text
     assert "table" in checker.tags and "details" in checker.tags
-    assert html == recommendation_html(rec)
+    assert html == recommendation_html(rec.to_dict())
 
 
 def test_explanation_tree_is_collapsible_and_escaped(explainer: Explainer) -> None:

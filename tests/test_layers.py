@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from crowdsourcing_rules import Advisor, RuleFileError
 from crowdsourcing_rules.cli import main
 from crowdsourcing_rules.errors import PolicyWarning
-from crowdsourcing_rules.layers import format_changes, load_layers
-from crowdsourcing_rules.loading import load_rules
+from crowdsourcing_rules.rulefiles.layers import format_changes, load_layers
+from crowdsourcing_rules.rulefiles.loading import load_rules
 
 DEFAULTS = Path(__file__).parent / "fixtures" / "defaults"
 SOURCE = "    source: {citation: Acme policy, status: V}\n"
@@ -627,7 +627,7 @@ def _plain(path: Path) -> object:
 
 
 def test_layer_schema_agrees_with_the_loader_and_the_rule_file_schema() -> None:
-    from crowdsourcing_rules import loading
+    from crowdsourcing_rules.rulefiles import parser as loading
 
     jsonschema = pytest.importorskip("jsonschema")
     rule_file, layer = _schemas()

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import crowdsourcing_rules as cr
-from crowdsourcing_rules.advisor import default_rules_path
+from crowdsourcing_rules.rulefiles.loading import default_rules_path
 from tests.test_many_evaluations import generated_tasks, resident_kib
 
 RUN_SLOW = bool(os.environ.get("RUN_SLOW"))

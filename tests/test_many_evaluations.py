@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 import crowdsourcing_rules as cr
-from crowdsourcing_rules.vocabulary import default_vocabulary
+from crowdsourcing_rules.model.vocabulary import default_vocabulary
 
 EVALUATIONS = 30_000
 

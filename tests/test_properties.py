@@ -9,7 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import crowdsourcing_rules as cr
-from crowdsourcing_rules.loading import parse_rule_documents
+from crowdsourcing_rules.rulefiles.loading import parse_rule_documents
 from tests.strategies import rule_dicts, tasks
 
 

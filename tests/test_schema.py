@@ -11,7 +11,9 @@ import pytest
 from ruamel.yaml import YAML
 
 import crowdsourcing_rules as cr
-from crowdsourcing_rules import loading, rules, vocabulary
+from crowdsourcing_rules.model import rules, vocabulary
+from crowdsourcing_rules.rulefiles import conclusions, facts
+from crowdsourcing_rules.rulefiles import parser as loading
 
 jsonschema = pytest.importorskip("jsonschema")
 
@@ -43,9 +45,9 @@ def test_keys_match_the_loader() -> None:
     assert set(DEFS["source"]["properties"]["status"]["enum"]) == set(rules.STATUS_LABELS)
     assert set(DEFS["conclusion"]["properties"]) == set(rules.CONCLUSION_KINDS)
     assert set(DEFS["factTest"]["oneOf"][2]["properties"]) == set(rules.TEST_OPS)
-    assert set(DEFS["factDeclaration"]["properties"]) == set(loading.FACT_KEYS)
-    assert set(DEFS["factDeclaration"]["properties"]["type"]["enum"]) == set(loading.FACT_TYPES)
-    assert set(DEFS["conclusion"]["properties"]["risk"]["properties"]) == set(loading.RISK_KEYS)
+    assert set(DEFS["factDeclaration"]["properties"]) == set(facts.FACT_KEYS)
+    assert set(DEFS["factDeclaration"]["properties"]["type"]["enum"]) == set(facts.FACT_TYPES)
+    assert set(DEFS["conclusion"]["properties"]["risk"]["properties"]) == set(conclusions.RISK_KEYS)
 
 
 def test_values_match_the_vocabulary() -> None:
@@ -107,7 +109,7 @@ def test_what_the_schema_rejects_the_loader_rejects(write_rules, text: str) -> N
 
 
 def test_the_documented_layer_example_loads_on_the_shipped_rules(tmp_path: Path) -> None:
-    from crowdsourcing_rules.layers import load_layers
+    from crowdsourcing_rules.rulefiles.layers import load_layers
 
     block = DOC[DOC.index("# my_policy/policy.yaml") :]
     (tmp_path / "policy.yaml").write_text(block[: block.index("```")], encoding="utf-8")

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 
 import crowdsourcing_rules as cr
-from crowdsourcing_rules.vocabulary import default_vocabulary
+from crowdsourcing_rules.model.vocabulary import default_vocabulary
 from tests.strategies import tasks
 
 

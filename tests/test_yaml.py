@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from crowdsourcing_rules import _yaml
 from crowdsourcing_rules.errors import Location
+from crowdsourcing_rules.rulefiles import yaml_reader as _yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from crowdsourcing_rules.vocabulary import default_vocabulary
+from crowdsourcing_rules.model.vocabulary import default_vocabulary
 
 from ._kb import all_rules
 

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import crowdsourcing_rules as cr
-from crowdsourcing_rules.vocabulary import FactSpec, default_vocabulary
+from crowdsourcing_rules.model.vocabulary import FactSpec, default_vocabulary
 
 VOCABULARY = default_vocabulary()
 VERDICTS = {"yes", "no", "with_conditions"}

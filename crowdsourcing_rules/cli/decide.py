@@ -1,0 +1,33 @@
+"""``crowdsourcing-rules decide TASK``: the recommendation for one task file."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from crowdsourcing_rules.cli.common import add_rules_options, advisor
+
+__all__ = ["register", "run"]
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("decide", help="recommend for one task file (YAML or JSON)")
+    parser.add_argument("task", type=Path, help="task file: a mapping of the vocabulary's facts")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.add_argument("--no-trace", action="store_true", help="text format: leave out the fired rules")
+    parser.add_argument(
+        "--no-questions", action="store_true", help="skip the search for unknown facts that would change the verdict"
+    )
+    add_rules_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from crowdsourcing_rules.rulefiles.tasks import read_task_file
+
+    with advisor(args) as built:
+        task = read_task_file(args.task, built.ruleset.vocabulary)
+        rec = built.decide(task, questions=not args.no_questions)
+    print(rec.to_json() if args.format == "json" else rec.to_text(trace=not args.no_trace))
+    return 0

@@ -1,0 +1,73 @@
+"""``crowdsourcing-rules explain TASK``: why, why not, and what if."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from crowdsourcing_rules.cli.common import add_rules_options, rule_paths
+
+__all__ = ["register", "run"]
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser("explain", help="explain a recommendation: why, why not, what if")
+    parser.add_argument("task", type=Path, help="task file: a mapping of the vocabulary's facts")
+    parser.add_argument(
+        "--why",
+        action="append",
+        metavar="OUTPUT",
+        help="explain only these outputs, e.g. crowdsource (repeatable; default: every conclusion)",
+    )
+    parser.add_argument(
+        "--why-not",
+        action="append",
+        default=[],
+        metavar="OUTPUT=VALUE",
+        help="ask why an output does not have a value, e.g. granularity=contest (repeatable)",
+    )
+    parser.add_argument(
+        "--what-if", action="store_true", help="find the smallest changes of the task's facts that change the output"
+    )
+    parser.add_argument(
+        "--output", default="crowdsource", metavar="OUTPUT", help="output that --what-if changes (default: crowdsource)"
+    )
+    parser.add_argument("--target", metavar="VALUE", help="with --what-if: the value the output should take")
+    parser.add_argument(
+        "--format", choices=("text", "markdown", "json"), default="text", help="output format (default: text)"
+    )
+    add_rules_options(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from crowdsourcing_rules.advisor import Advisor
+    from crowdsourcing_rules.errors import InputError, did_you_mean
+    from crowdsourcing_rules.explanations.explainer import Explainer
+    from crowdsourcing_rules.rulefiles.tasks import read_task_file
+
+    with Advisor.from_paths(rule_paths(args), engine=args.engine) as built:
+        outputs = [o.name for o in built.ruleset.vocabulary.outputs]
+        for name in args.why or ():
+            if name not in outputs:
+                print(f"error: --why: unknown output {name!r}{did_you_mean(name, outputs)}", file=sys.stderr)
+                return 2
+        task = read_task_file(args.task, built.ruleset.vocabulary)
+        try:
+            explanation = Explainer(built).explain(
+                task, why_not=args.why_not, what_if=args.what_if, output=args.output, target=args.target
+            )
+        except InputError:
+            raise
+        except ValueError as error:  # a why-not or what-if question that names no output or value
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    if args.format == "json":
+        print(json.dumps(explanation.to_dict(args.why), indent=2, ensure_ascii=False))
+    else:
+        render = explanation.to_markdown if args.format == "markdown" else explanation.to_text
+        print(render(args.why), end="")
+    return 0

@@ -1,0 +1,425 @@
+"""The answers of an explanation: why not, what if, the sensitivity table, and the whole
+explanation, as values, and as text, Markdown and HTML.
+
+>>> describe_change(("quality", "availability"), ("quality", "security"))
+'+security -availability'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from crowdsourcing_rules.explanations.frame import records_frame
+from crowdsourcing_rules.explanations.trees import (
+    Derivation,
+    Line,
+    OutputValue,
+    RuleNode,
+    blocker_html,
+    blocker_lines,
+    node_lines,
+    rule_summary,
+    rule_title,
+    rule_tree,
+    shorten,
+    show_value,
+)
+from crowdsourcing_rules.model.html import escape, recommendation_html, table, verdict_badge
+from crowdsourcing_rules.model.recommendation import Recommendation
+from crowdsourcing_rules.model.task import Task
+
+__all__ = [
+    "Change",
+    "Explanation",
+    "Scenario",
+    "Sensitivity",
+    "WhatIf",
+    "WhyNot",
+    "describe_change",
+    "explanation_html",
+    "sensitivity_html",
+    "what_if_html",
+    "why_not_html",
+]
+
+
+# -- values ----------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class WhyNot:
+    """Why an output does not have a value.
+
+    ``candidates`` are the rules that could have concluded it: those that fired but whose
+    conclusion was overridden (with the :class:`Override`) come first, then those that did not
+    fire (their check says which tests failed). ``actual`` explains the value the output has.
+    """
+
+    output: str
+    value: str
+    reached: bool
+    current: OutputValue
+    candidates: tuple[RuleNode, ...]
+    actual: tuple[Derivation, ...] = ()
+
+    def _repr_html_(self) -> str:
+        return why_not_html(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "output": self.output,
+            "value": self.value,
+            "reached": self.reached,
+            "current": list(self.current) if isinstance(self.current, tuple) else self.current,
+            "candidates": [c.to_dict() for c in self.candidates],
+            "actual": [d.to_dict() for d in self.actual],
+        }
+
+
+@attrs.frozen
+class Change:
+    """One input fact changed from ``old`` to ``new``."""
+
+    fact: str
+    old: str
+    new: str
+
+    def __str__(self) -> str:
+        return f"{self.fact} = {self.new} instead of {self.old}"
+
+
+@attrs.frozen
+class Scenario:
+    """A task changed by some facts, and the value the chosen output then takes."""
+
+    changes: tuple[Change, ...]
+    outcome: OutputValue
+    recommendation: Recommendation = attrs.field(eq=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "changes": [{"fact": c.fact, "from": c.old, "to": c.new} for c in self.changes],
+            "outcome": list(self.outcome) if isinstance(self.outcome, tuple) else self.outcome,
+        }
+
+
+@attrs.frozen
+class Sensitivity:
+    """For each input fact and each of its other values, the outputs that change.
+
+    ``rows`` are ``(fact, current value, new value, {output: new output value})`` in vocabulary
+    order; a row whose mapping is empty changes nothing. A list output changes when its set of
+    values does (crowd and service types also when their first, best-fit value does); risks are
+    compared with their severity, as ``"quality (high)"``.
+    """
+
+    task_id: str
+    outputs: tuple[str, ...]
+    rows: tuple[tuple[str, str, str, Mapping[str, OutputValue]], ...]
+    base: Mapping[str, OutputValue] = attrs.field(factory=dict, eq=False)
+
+    def _repr_html_(self) -> str:
+        return sensitivity_html(self)
+
+    def describe(self, output: str, value: OutputValue) -> str:
+        """How ``output`` changes to ``value``: ``yes -> no``, or ``+added -removed`` for lists."""
+        return describe_change(self.base.get(output), value)
+
+    def changing(self, output: str) -> tuple[tuple[str, str], ...]:
+        """The ``(fact, value)`` pairs that change ``output``."""
+        return tuple((fact, new) for fact, _old, new, changed in self.rows if output in changed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "task_id": self.task_id,
+            "outputs": list(self.outputs),
+            "rows": [
+                {
+                    "fact": fact,
+                    "from": old,
+                    "to": new,
+                    "changes": {k: list(v) if isinstance(v, tuple) else v for k, v in changed.items()},
+                }
+                for fact, old, new, changed in self.rows
+            ],
+        }
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame: one row per (fact, value), one boolean column per output."""
+        records = [
+            {"fact": fact, "from": old, "to": new, **{o: o in changed for o in self.outputs}}
+            for fact, old, new, changed in self.rows
+        ]
+        return records_frame(records, ["fact", "from", "to", *self.outputs])
+
+
+@attrs.frozen
+class WhatIf:
+    """The smallest changes to the task that change ``output`` (to ``target`` when given)."""
+
+    output: str
+    current: OutputValue
+    target: str | None
+    scenarios: tuple[Scenario, ...]
+    sensitivity: Sensitivity
+    tried: int = 0
+
+    def _repr_html_(self) -> str:
+        return what_if_html(self)
+
+    @property
+    def size(self) -> int:
+        """How many facts the smallest scenarios change (0 when none was found)."""
+        return len(self.scenarios[0].changes) if self.scenarios else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "output": self.output,
+            "current": list(self.current) if isinstance(self.current, tuple) else self.current,
+            "target": self.target,
+            "tried": self.tried,
+            "scenarios": [s.to_dict() for s in self.scenarios],
+            "sensitivity": self.sensitivity.to_dict(),
+        }
+
+
+@attrs.frozen
+class Explanation:
+    """A recommendation with the derivation of each conclusion, and the why-not and what-if asked."""
+
+    task: Task
+    recommendation: Recommendation
+    derivations: tuple[Derivation, ...]
+    why_not: tuple[WhyNot, ...] = ()
+    what_if: WhatIf | None = None
+
+    def why(self, output: str, value: str | None = None) -> Derivation:
+        """The derivation of an output (of one of its values, for a list output or a risk)."""
+        for derivation in self.derivations:
+            if derivation.output == output and (value is None or derivation.value == value):
+                return derivation
+        raise KeyError(f"{output} = {value}" if value else output)
+
+    def to_dict(self, outputs: Iterable[str] | None = None) -> dict[str, Any]:
+        """JSON-ready data; ``outputs`` limits the *why* part to those."""
+        shown = None if outputs is None else set(outputs)
+        return {
+            "task_id": self.task.id,
+            "recommendation": self.recommendation.to_dict(),
+            "why": [d.to_dict() for d in self.derivations if shown is None or d.output in shown],
+            "why_not": [w.to_dict() for w in self.why_not],
+            "what_if": self.what_if.to_dict() if self.what_if else None,
+        }
+
+    def to_text(self, outputs: Iterable[str] | None = None) -> str:
+        """The explanation as indented plain text; ``outputs`` limits the *why* part to those."""
+        return self.recommendation.to_text(trace=False) + "\n\n" + _render(self, outputs, markdown=False)
+
+    def to_markdown(self, outputs: Iterable[str] | None = None) -> str:
+        """The explanation as Markdown (nested lists); ``outputs`` limits the *why* part to those."""
+        return _render(self, outputs, markdown=True)
+
+    def _repr_html_(self) -> str:
+        return explanation_html(self)
+
+
+def describe_change(old: OutputValue, new: OutputValue) -> str:
+    """A change of an output value, in words.
+
+    >>> describe_change("yes", "no")
+    'yes -> no'
+    >>> describe_change(("quality", "availability"), ("quality", "security"))
+    '+security -availability'
+    """
+    if isinstance(old, tuple) and isinstance(new, tuple):
+        parts = [f"+{v}" for v in new if v not in old] + [f"-{v}" for v in old if v not in new]
+        return " ".join(parts) if parts else "reordered: " + show_value(new)
+    return f"{show_value(old)} -> {show_value(new)}"
+
+
+# -- text and Markdown -----------------------------------------------------------------------
+
+
+def _render(explanation: Explanation, outputs: Iterable[str] | None, *, markdown: bool) -> str:
+    shown = None if outputs is None else set(outputs)
+    out: list[str] = []
+
+    def heading(text: str) -> None:
+        out.append(("## " + text) if markdown else text)
+        if markdown:
+            out.append("")
+
+    def line(depth: int, text: str) -> None:
+        if markdown:
+            out.append("  " * depth + "- " + _md(text))
+        else:
+            out.append("  " * (depth + 1) + text)
+
+    def end_section() -> None:
+        out.append("")
+
+    heading(f"Why (task {explanation.task.id})")
+    for derivation in explanation.derivations:
+        if shown is not None and derivation.output not in shown:
+            continue
+        line(0, f"{derivation.output} = {shorten(derivation.value, 80)}")
+        seen: set[str] = set()
+        for node in derivation.rules:
+            node_lines(node, 1, line, seen)
+    end_section()
+    for why_not in explanation.why_not:
+        heading(f"Why not {why_not.output} = {why_not.value}?")
+        if why_not.reached:
+            line(0, f"it is reached: {why_not.output} = {show_value(why_not.current)}")
+        else:
+            line(0, f"{why_not.output} is {show_value(why_not.current)}")
+            for derivation in why_not.actual:
+                for node in derivation.rules:
+                    line(1, f"because of {rule_title(node)}")
+            if not why_not.candidates:
+                line(0, f"no rule concludes {why_not.output} = {why_not.value}")
+            for node in why_not.candidates:
+                _candidate_lines(node, why_not, line)
+        end_section()
+    if explanation.what_if is not None:
+        _what_if_lines(explanation.what_if, heading, line)
+        end_section()
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _candidate_lines(node: RuleNode, why_not: WhyNot, line: Line) -> None:
+    line(1, f"rule {rule_title(node)}: {node.rule.description.strip()}")
+    if node.fired:
+        lost = [o for o in node.overridden if o.output == why_not.output and o.value == why_not.value]
+        for override in lost or node.overridden:
+            line(2, f"fired, but overridden by {override.by}: {override.reason}")
+        if not node.overridden:
+            line(2, "fired")
+        return
+    if node.check is None:
+        line(2, "did not fire")
+        return
+    line(2, "did not fire; failed:")
+    blocker_lines(node.check, 3, line, set())
+
+
+def _what_if_lines(what_if: WhatIf, heading: Callable[[str], None], line: Line) -> None:
+    goal = f"{what_if.output} = {what_if.target}" if what_if.target else f"change {what_if.output}"
+    heading(f"What if ({goal}; now {show_value(what_if.current)})")
+    if not what_if.scenarios:
+        line(0, f"no change of one or two facts does it ({what_if.tried} variants tried)")
+    for scenario in what_if.scenarios[:10]:
+        changes = " and ".join(str(c) for c in scenario.changes)
+        line(0, f"with {changes}: {what_if.output} = {show_value(scenario.outcome)}")
+    if len(what_if.scenarios) > 10:
+        line(0, f"... and {len(what_if.scenarios) - 10} more")
+    heading("Sensitivity (facts whose values change outputs)")
+    for fact, old, new, changed in what_if.sensitivity.rows:
+        if changed:
+            shown = "; ".join(f"{k}: {what_if.sensitivity.describe(k, v)}" for k, v in changed.items())
+            line(0, f"{fact} {old} -> {new}: {shown}")
+
+
+def _md(text: str) -> str:
+    for char in "\\`*[]<|":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+# -- HTML ------------------------------------------------------------------------------------
+
+
+def why_not_html(why_not: WhyNot) -> str:
+    """A why-not answer: the rules that could have concluded the value, and what stopped each."""
+    title = f"Why not {escape(why_not.output)} = {escape(why_not.value)}?"
+    if why_not.reached:
+        return f"<div><p><strong>{title}</strong> It is reached: {escape(show_value(why_not.current))}.</p></div>"
+    parts = [f"<div><p><strong>{title}</strong> {escape(why_not.output)} is {escape(show_value(why_not.current))}"]
+    winners = [node for derivation in why_not.actual for node in derivation.rules]
+    if winners:
+        parts.append(", because of " + ", ".join(f"<code>{escape(n.id)}</code>" for n in winners))
+    parts.append(".</p>")
+    if not why_not.candidates:
+        parts.append("<p>No rule concludes this value.</p>")
+    rows = []
+    for node in why_not.candidates:
+        if node.fired:
+            lost = [o for o in node.overridden if o.output == why_not.output and o.value == why_not.value]
+            what = "".join(
+                f"fired, overridden by <code>{escape(o.by)}</code>: {escape(o.reason)}<br>"
+                for o in lost or node.overridden
+            )
+            what = what or "fired"
+        elif node.check is None:
+            what = "did not fire"
+        else:
+            what = (
+                "<ul>" + "".join(blocker_html(check, expected) for check, expected in node.check.blockers()) + "</ul>"
+            )
+        rows.append((rule_summary(node), what))
+    if rows:
+        parts.append(table(("Rule that could conclude it", "What stopped it"), rows))
+    return "".join(parts) + "</div>"
+
+
+def sensitivity_html(sensitivity: Sensitivity, *, only_changes: bool = True) -> str:
+    """The sensitivity table: for each fact and value, the outputs it changes."""
+    rows = [
+        (
+            escape(fact),
+            f"{escape(old)} &rarr; {escape(new)}",
+            "<br>".join(f"{escape(k)}: {escape(sensitivity.describe(k, v))}" for k, v in changed.items()) or "&ndash;",
+        )
+        for fact, old, new, changed in sensitivity.rows
+        if changed or not only_changes
+    ]
+    return table(("Fact", "Change", "Outputs that change"), rows)
+
+
+def what_if_html(what_if: WhatIf) -> str:
+    """The smallest changes that change the chosen output, then the sensitivity table (collapsed)."""
+    goal = (
+        f"{escape(what_if.output)} = {escape(what_if.target)}"
+        if what_if.target
+        else f"a different {escape(what_if.output)}"
+    )
+    parts = [
+        f"<div><p><strong>What if</strong>: changes that give {goal} (now {escape(show_value(what_if.current))}).</p>"
+    ]
+    if what_if.scenarios:
+        rows = [
+            (
+                " and ".join(escape(c) for c in s.changes),
+                escape(show_value(s.outcome)),
+                verdict_badge(s.recommendation.crowdsource),
+            )
+            for s in what_if.scenarios
+        ]
+        parts.append(table(("Change", escape(what_if.output), "Verdict"), rows))
+    else:
+        parts.append(f"<p>No change of one or two facts does it ({what_if.tried} variants tried).</p>")
+    parts.append("<details><summary>Sensitivity: which value of which fact changes which output</summary>")
+    parts.append(sensitivity_html(what_if.sensitivity) + "</details></div>")
+    return "".join(parts)
+
+
+def explanation_html(explanation: Explanation) -> str:
+    """The recommendation, then each conclusion's derivation as a collapsible tree, the why-not
+    answers and the what-if."""
+    parts = [recommendation_html(explanation.recommendation.to_dict())]
+    parts.append("<details><summary><strong>Why</strong>: the derivation of each conclusion</summary><ul>")
+    for derivation in explanation.derivations:
+        seen: set[str] = set()
+        rules = "".join(rule_tree(node, seen) for node in derivation.rules)
+        parts.append(
+            f"<li><details><summary>{escape(derivation.output)} = {escape(derivation.value)}</summary>"
+            f"<ul>{rules}</ul></details></li>"
+        )
+    parts.append("</ul></details>")
+    parts.extend(why_not_html(w) for w in explanation.why_not)
+    if explanation.what_if is not None:
+        parts.append(what_if_html(explanation.what_if))
+    return '<div class="crowdsourcing-rules explanation">' + "".join(parts) + "</div>"
