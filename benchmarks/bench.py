@@ -5,8 +5,11 @@ Run it on purpose (it is not a test)::
     python benchmarks/bench.py                      # 20,000 generated tasks, every section
     python benchmarks/bench.py --tasks 50000 --million
     python benchmarks/bench.py --only throughput,latency
+    python benchmarks/bench.py --only startup
 
-Sections: time to load and compile the rules; decisions per second in one process (ours without
+Sections: start-up (the package's import time, and the wall time of ``crowdsourcing-rules --version``
+and of ``decide`` on an example, each beside a durable-rules program that only imports durable);
+time to load and compile the rules; decisions per second in one process (ours without
 and with the search for questions); latency of one decision (median, 99th percentile); decisions
 per second with ``workers=2`` and through a local Dask cluster of two worker processes; resident
 memory after 10,000 decisions and after all of them (1,000,000 with ``--million``), each in a
@@ -267,6 +270,40 @@ def straightforward_pool(paths: list[str], tasks: list[dict[str, Any]], workers:
 # -- sections ----------------------------------------------------------------------------------
 
 
+def _wall(command: list[str], runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _import_time(module: str) -> float:
+    """Seconds to import ``module`` in a fresh interpreter, from ``-X importtime`` (the module's total)."""
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", f"import {module}"], capture_output=True, text=True, check=True
+    )
+    totals = [int(line.split("|")[1]) for line in out.stderr.splitlines() if line.rstrip().endswith(f"| {module}")]
+    return max(totals) / 1e6
+
+
+def section_startup(runs: int = 15) -> None:
+    """Import time, and the wall time of two commands, each beside a program that imports durable."""
+    print(f"\nstart-up, median of {runs} runs (targets: --version 150 ms, decide 350 ms)")
+    print(f"  {'':<44} {'ours':>12} {'durable only':>14}  {'unit':<10} ratio")
+    cli = [sys.executable, "-m", "crowdsourcing_rules"]
+    example = str(Path(__file__).resolve().parent.parent / "examples" / "tasks" / "translation.yaml")
+    base = 1000 * statistics.median(_wall([sys.executable, "-c", "import durable.lang"], runs))
+    ours = 1000 * statistics.median(_import_time("crowdsourcing_rules") for _ in range(5))
+    theirs = 1000 * statistics.median(_import_time("durable.lang") for _ in range(5))
+    row("import crowdsourcing_rules / durable.lang", ours, theirs, "ms", higher_is_better=False)
+    version = 1000 * statistics.median(_wall([*cli, "--version"], runs))
+    row("crowdsourcing-rules --version", version, base, "ms", higher_is_better=False)
+    decide = 1000 * statistics.median(_wall([*cli, "decide", example], runs))
+    row("crowdsourcing-rules decide (translation.yaml)", decide, base, "ms", higher_is_better=False)
+
+
 def section_load(paths: list[str]) -> None:
     header("Load and compile the rules, in a process that has imported the package (5 times)")
     ours, theirs = [], []
@@ -474,7 +511,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-tasks", type=int, help="decisions of the memory section (default: --tasks)")
     parser.add_argument("--memory-engines", default="ours,theirs", help="ours, theirs or both (default)")
     parser.add_argument(
-        "--only", default="load,throughput,latency,workers,dask,memory", help="comma-separated sections to run"
+        "--only",
+        default="startup,load,throughput,latency,workers,dask,memory",
+        help="comma-separated sections to run",
     )
     args = parser.parse_args(argv)
     paths = args.rules or [str(cr.default_rules_path())]
@@ -492,6 +531,8 @@ def main(argv: list[str] | None = None) -> int:
         verdicts[verdict] = verdicts.get(verdict, 0) + 1
     print(f"verdicts over the first 2,000 tasks: {verdicts}")
     print(f"load average before: {os.getloadavg()[0]:.2f} (other processes on this machine compete for the CPUs)")
+    if "startup" in sections:
+        section_startup()
     if "load" in sections:
         section_load(paths)
     if "throughput" in sections:

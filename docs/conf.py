@@ -25,13 +25,15 @@ author = "crowdsourcing-rules developers"
 copyright = "crowdsourcing-rules developers"
 release = version = __version__
 
-extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.viewcode"]
+extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.viewcode", "sphinxcontrib.mermaid"]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
 exclude_patterns = ["_build", "_generated", "examples/tasks", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
 html_theme = "furo"
 html_title = f"crowdsourcing-rules {release}"
 
 myst_enable_extensions = ["colon_fence", "deflist"]
+# ```mermaid fences (GitHub draws them too) become pictures: docs/development.md's architecture
+myst_fence_as_directive = ["mermaid"]
 myst_heading_anchors = 3
 nb_execution_mode = "force" if os.environ.get("CROWDSOURCING_RULES_DOCS_EXECUTE") == "1" else "off"
 nb_execution_timeout = 180

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 
 import pytest
@@ -12,7 +13,7 @@ distributed = pytest.importorskip("dask.distributed")
 pd = pytest.importorskip("pandas")
 
 import crowdsourcing_rules as cr  # noqa: E402
-from crowdsourcing_rules import dask as cr_dask  # noqa: E402
+from crowdsourcing_rules.batch import dask as cr_dask  # noqa: E402
 from crowdsourcing_rules.batch.results import result_row  # noqa: E402
 
 TASKS = [
@@ -42,7 +43,7 @@ def test_dataframe_partition_by_partition(client: distributed.Client) -> None:
     pd.testing.assert_frame_equal(decided, expected, check_index_type=False)
     assert decided["error"].notna().sum() == 6
     # Each worker built its advisor once (one rule set: one advisor per worker process).
-    built = client.run(lambda: len(__import__("crowdsourcing_rules.batch.dask").dask._advisors))
+    built = client.run(lambda: len(importlib.import_module("crowdsourcing_rules.batch.dask")._advisors))
     assert len(built) == 2 and set(built.values()) <= {0, 1} and sum(built.values()) >= 1
 
 

@@ -14,8 +14,7 @@ import warnings
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 import crowdsourcing_rules as cr
 from crowdsourcing_rules.engine import engines as advisor_module

@@ -12,8 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 import crowdsourcing_rules as cr
 from crowdsourcing_rules.model.vocabulary import default_vocabulary

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import attrs
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from crowdsourcing_rules import Advisor, RuleFileError
 from crowdsourcing_rules.cli import main

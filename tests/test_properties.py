@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 import crowdsourcing_rules as cr
 from crowdsourcing_rules.rulefiles.loading import parse_rule_documents

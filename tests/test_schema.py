@@ -12,8 +12,7 @@ from ruamel.yaml import YAML
 
 import crowdsourcing_rules as cr
 from crowdsourcing_rules.model import rules, vocabulary
-from crowdsourcing_rules.rulefiles import conclusions, facts
-from crowdsourcing_rules.rulefiles import parser as loading
+from crowdsourcing_rules.rulefiles import conclusions, facts, parser as loading
 
 jsonschema = pytest.importorskip("jsonschema")
 

@@ -16,34 +16,29 @@ from crowdsourcing_rules.cli.common import add_rules_options, rule_paths
 if TYPE_CHECKING:
     from crowdsourcing_rules.batch.results import TaskFailure
 
-__all__ = ["register", "run"]
+__all__ = ["configure", "run"]
 
 
-def register(commands: Any) -> None:
-    batch = commands.add_parser(
-        "batch",
-        help="decide every task of a CSV, JSON Lines or Parquet file",
-        description=(
-            "Decide every row of INPUT and write one output row per input row, in order. CSV: one column "
-            f"per fact, an empty cell is a fact not given, list facts as '{LIST_SEPARATOR}'-separated cells. "
-            "Exit code 1 when any row failed, unless --allow-errors."
-        ),
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.description = (
+        "Decide every row of INPUT and write one output row per input row, in order. CSV: one column "
+        f"per fact, an empty cell is a fact not given, list facts as '{LIST_SEPARATOR}'-separated cells. "
+        "Exit code 1 when any row failed, unless --allow-errors."
     )
-    batch.add_argument("input", type=Path, help="tasks: .csv, .jsonl (or .ndjson), .parquet")
-    batch.add_argument("-o", "--output", type=Path, required=True, help="decided rows, one per input row")
-    batch.add_argument("--format", choices=FORMATS, help="format of INPUT (default: from its extension)")
-    batch.add_argument(
+    parser.add_argument("input", type=Path, help="tasks: .csv, .jsonl (or .ndjson), .parquet")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="decided rows, one per input row")
+    parser.add_argument("--format", choices=FORMATS, help="format of INPUT (default: from its extension)")
+    parser.add_argument(
         "--output-format", choices=FORMATS, help="format of OUTPUT and of --errors (default: by extension)"
     )
-    batch.add_argument("--errors", type=Path, metavar="FILE", help="also write the rows in error, with their messages")
-    batch.add_argument("--allow-errors", action="store_true", help="exit 0 even when some rows failed")
-    batch.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
-    batch.add_argument(
+    parser.add_argument("--errors", type=Path, metavar="FILE", help="also write the rows in error, with their messages")
+    parser.add_argument("--allow-errors", action="store_true", help="exit 0 even when some rows failed")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (default: 1)")
+    parser.add_argument(
         "--questions", action="store_true", help="also find the unknown facts that would change a verdict"
     )
-    batch.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
-    add_rules_options(batch)
-    batch.set_defaults(run=run)
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar, even on a terminal")
+    add_rules_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:

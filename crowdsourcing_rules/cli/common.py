@@ -63,6 +63,14 @@ def _paths(parser: argparse.ArgumentParser, flag: str, metavar: str, what: str, 
     )
 
 
+def add_rule_sources(parser: argparse.ArgumentParser) -> None:
+    """The rule files and policy layers ``check`` and ``graph`` read: positional paths."""
+    parser.add_argument(
+        "paths", nargs="*", type=Path, metavar="PATH", help="rule files or directories (default: the shipped rules)"
+    )
+    add_policy_option(parser)
+
+
 def rule_paths(args: argparse.Namespace) -> list[Path]:
     """The rule files a command reads: ``--rules``, or the shipped defaults."""
     from crowdsourcing_rules.rulefiles.loading import default_rules_path

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from crowdsourcing_rules.cli.common import add_rules_options, advisor
 
-__all__ = ["register", "run"]
+__all__ = ["configure", "run"]
 
 
-def register(commands: Any) -> None:
-    parser = commands.add_parser("decide", help="recommend for one task file (YAML or JSON)")
+def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("task", type=Path, help="task file: a mapping of the vocabulary's facts")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     parser.add_argument("--no-trace", action="store_true", help="text format: leave out the fired rules")
@@ -20,7 +18,6 @@ def register(commands: Any) -> None:
         "--no-questions", action="store_true", help="skip the search for unknown facts that would change the verdict"
     )
     add_rules_options(parser)
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,15 +6,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from crowdsourcing_rules.cli.common import add_rules_options, rule_paths
 
-__all__ = ["register", "run"]
+__all__ = ["configure", "run"]
 
 
-def register(commands: Any) -> None:
-    parser = commands.add_parser("explain", help="explain a recommendation: why, why not, what if")
+def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("task", type=Path, help="task file: a mapping of the vocabulary's facts")
     parser.add_argument(
         "--why",
@@ -40,7 +38,6 @@ def register(commands: Any) -> None:
         "--format", choices=("text", "markdown", "json"), default="text", help="output format (default: text)"
     )
     add_rules_options(parser)
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 import crowdsourcing_rules as cr
 from crowdsourcing_rules.model.vocabulary import FactSpec, default_vocabulary

@@ -1,0 +1,52 @@
+"""``crowdsourcing-rules graph``: the rules and the facts they read and conclude, as text, Mermaid
+or DOT."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from crowdsourcing_rules.cli.common import add_rule_sources
+
+__all__ = ["configure", "run"]
+
+GRAPH_FORMATS = ("text", "mermaid", "dot")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_rule_sources(parser)
+    parser.add_argument("--format", choices=GRAPH_FORMATS, default="text", help="output format (default: text)")
+    parser.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
+    parser.add_argument(
+        "--output-of", metavar="OUTPUT", help="only what can influence this output or fact (e.g. crowd_types)"
+    )
+    parser.add_argument("--around", metavar="RULE_ID", help="only this rule and its neighbours")
+    parser.add_argument(
+        "--radius", type=int, default=1, metavar="N", help="with --around: steps from rule to rule (default: 1)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from crowdsourcing_rules.analysis.graph import rule_graph
+    from crowdsourcing_rules.rulefiles.layers import load_layers
+    from crowdsourcing_rules.rulefiles.loading import default_rules_path, load_rules
+
+    paths = args.paths or [default_rules_path()]
+    graph = rule_graph(load_layers(paths, args.policy).ruleset if args.policy else load_rules(paths))
+    try:
+        if args.output_of:
+            graph = graph.output_of(args.output_of)
+        if args.around:
+            graph = graph.around(args.around, radius=args.radius)
+    except KeyError as error:
+        print(f"error: {error.args[0]}", file=sys.stderr)
+        return 1
+    text = {"text": graph.to_text, "mermaid": graph.to_mermaid, "dot": graph.to_dot}[args.format]()
+    if not text.endswith("\n"):
+        text += "\n"
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
