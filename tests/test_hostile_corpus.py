@@ -226,6 +226,16 @@ def batch(source: str, *more: str) -> list[str]:
 # -- the corpus --------------------------------------------------------------------------------
 
 DEEP = "[" * 100_000 + "]" * 100_000
+QUIET = r"\A\Z"  # nothing on stderr
+_FALLBACK = re.compile(r"^warning: durable-rules cannot be imported[^\n]*\n", re.MULTILINE)
+
+
+def without_fallback(err: str) -> str:
+    """Standard error without the warning that durable-rules cannot be imported: where it cannot
+    (Python 3.13 without the compiler flag, a CI job), every command says so first."""
+    return _FALLBACK.sub("", err)
+
+
 ONE_LINE_ERROR = r"^error: "
 
 CASES = [
@@ -314,10 +324,10 @@ CASES = [
          check=error_mentions(0, "tasks.jsonl:1", "key 'urgency' appears twice")),
     # 4. explain honours --policy as decide does (a policy-declared fact included)
     Case("explain --policy", lambda f: None,
-         ["explain", str(CARD_TASK), "--policy", str(POLICY), "--format", "json", "--output", "crowdsource"], 0, r"^$",
+         ["explain", str(CARD_TASK), "--policy", str(POLICY), "--format", "json", "--output", "crowdsource"], 0, QUIET,
          one_line=False),
     Case("explain --policy with a policy's own fact", policy_fact_task,
-         ["explain", "task.yaml", "--policy", str(POLICY)], 0, r"^$", one_line=False),
+         ["explain", "task.yaml", "--policy", str(POLICY)], 0, QUIET, one_line=False),
     # 12. outputs that cannot be written: one line, nothing decided
     Case("output in a directory that does not exist", write("tasks.csv", GOOD),
          ["batch", "tasks.csv", "-o", "missing/out.csv"], 1, r"the directory missing does not exist"),
@@ -329,10 +339,10 @@ CASES = [
     Case("an escape sequence in a task id", write("task.yaml", 'id: "\\e[31mred\\e[0m"\nurgency: soon\n'),
          ["decide", "task.yaml"], 1, r"task '\\x1b\[31mred\\x1b\[0m' is invalid", one_line=False),
     Case("an escape sequence in a decided task id", write("task.yaml", 'id: "\\e]0;owned\\a"\n'),
-         ["decide", "task.yaml"], 0, r"^$", one_line=False),
+         ["decide", "task.yaml"], 0, QUIET, one_line=False),
     Case("a 200,000-character id", write("task.yaml", "id: " + "x" * 200_000 + "\n"), ["decide", "task.yaml"], 1,
          r"fact 'id' is 200000 characters long", one_line=False),
-    Case("an integer id", write("task.yaml", "id: 12345\n"), ["decide", "task.yaml", "--format", "json"], 0, r"^$",
+    Case("an integer id", write("task.yaml", "id: 12345\n"), ["decide", "task.yaml", "--format", "json"], 0, QUIET,
          one_line=False),
     Case("NaN and infinities in JSON Lines", write("tasks.jsonl", '{"id": NaN}\n{"id": 1e999}\n{"id": "ok"}\n'),
          batch("tasks.jsonl"), 1, r"^3 rows: yes 1; 2 in error", rows=3, errors=2,
@@ -344,7 +354,7 @@ CASES = [
          ["batch", "tasks.csv", "-o", "out.csv"], 0, r"^3 rows: yes 3; 0 in error", rows=3,
          check=cell("out.csv", 0, "task_id", "'=cmd|' /C calc'!A0")),
     Case("1_000 and 0o17 in a task file", write("task.yaml", "id: 0o17\ntitle: 1_000\n"),
-         ["decide", "task.yaml", "--format", "json"], 0, r"^$", one_line=False),
+         ["decide", "task.yaml", "--format", "json"], 0, QUIET, one_line=False),
 ]  # fmt: skip
 
 
@@ -402,9 +412,10 @@ def test_hostile_input(case: Case, runs: dict[str, tuple[Run | None, Path]]) -> 
     assert run.code >= 0, f"killed by signal {-run.code}: a crash\n{run.err[-2000:]}"
     assert "Traceback" not in run.err, run.err[-3000:]
     assert run.code == case.code, run.err[-2000:]
-    assert re.search(case.message, run.err, re.MULTILINE), run.err[-2000:]
+    err = run.err if case.env else without_fallback(run.err)
+    assert re.search(case.message, err, re.MULTILINE), err[-2000:]
     if case.one_line:
-        assert run.err.count("\n") == 1, run.err[-2000:]
+        assert err.count("\n") == 1, err[-2000:]
     for name, digest in run.before.items():  # inputs are never changed
         assert run.after.get(name) == digest, f"{name} changed"
     assert not glob.glob(str(folder / "**" / ".*.part"), recursive=True), "a temporary file was left"
@@ -487,7 +498,7 @@ def _stop(source: Path, folder: Path, number: signal.Signals, output: str, worke
     [
         (signal.SIGINT, 130, r"^error: interrupted after \d+ rows: out.csv not written \(left as it was\)\n$"),
         (signal.SIGTERM, 143, r"^error: stopped by SIGTERM after \d+ rows: out.csv not written \(left as it was\)\n$"),
-        (signal.SIGKILL, -9, r"^$"),
+        (signal.SIGKILL, -9, QUIET),
     ],
     ids=["SIGINT", "SIGTERM", "SIGKILL"],
 )
@@ -504,7 +515,7 @@ def test_an_interrupted_batch_leaves_no_output_that_looks_complete(
         (tmp_path / "out.csv").write_text("an earlier run's output\n", encoding="utf-8")
     got, err = _stop(many_tasks, tmp_path, number, "out.csv", workers)
     assert got == code, err
-    assert re.match(message, err), err
+    assert re.match(message, without_fallback(err)), err
     if earlier:
         assert (tmp_path / "out.csv").read_text(encoding="utf-8") == "an earlier run's output\n"
     else:
