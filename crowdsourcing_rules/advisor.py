@@ -27,7 +27,7 @@ from crowdsourcing_rules.model.rules import RuleSet
 from crowdsourcing_rules.model.task import Task, parse_task
 from crowdsourcing_rules.model.vocabulary import UNKNOWN
 from crowdsourcing_rules.rulefiles.layers import LayeredRules, load_layers
-from crowdsourcing_rules.rulefiles.loading import default_rules_path, load_rules
+from crowdsourcing_rules.rulefiles.loading import default_rules_path, load_rules, path_list
 
 __all__ = ["Advisor", "EngineName", "decide", "default_rules_path"]
 
@@ -57,9 +57,14 @@ class Advisor:
         policy: Sequence[Path] = (),
         layered: LayeredRules | None = None,
     ) -> None:
+        if not isinstance(ruleset, RuleSet):
+            raise TypeError(
+                f"ruleset must be a RuleSet, got {type(ruleset).__name__}; "
+                "for rule files use Advisor.from_paths([...]) or load_rules([...])"
+            )
         self._lock = threading.RLock()
         self._engine_name: EngineName = engine
-        self.max_firings = max_firings
+        self.max_firings = _max_firings(max_firings)
         self.paths: tuple[Path, ...] = tuple(paths)
         self.policy: tuple[Path, ...] = tuple(policy)
         #: The defaults with the policy layers applied (changes, warnings); None without layers.
@@ -97,16 +102,18 @@ class Advisor:
         cls,
         paths: Iterable[str | Path],
         *,
-        policy: Iterable[str | Path] = (),
+        policy: Iterable[str | Path] | None = (),
         engine: EngineName = "auto",
         max_firings: int = DEFAULT_MAX_FIRINGS,
     ) -> Advisor:
         """An advisor for the rules in these files and directories (directories are searched
-        recursively), with each ``policy`` file or directory applied on top as a layer, in order.
+        recursively), with each ``policy`` file or directory applied on top as a layer, in order
+        (``None``: no layer). Both are lists of paths: a single path is refused with a
+        ``TypeError`` (write ``[path]``), as it would otherwise be read character by character.
         Raises :class:`~crowdsourcing_rules.RuleFileError` listing every problem; a layer's
         contradictions are issued as :class:`~crowdsourcing_rules.PolicyWarning`."""
-        files = [Path(p) for p in paths]
-        layers = [Path(p) for p in policy]
+        files = path_list(paths, "paths")
+        layers = path_list(policy, "policy")
         if not layers:
             return cls(load_rules(files), engine=engine, max_firings=max_firings, paths=files)
         layered = _load_layered(files, layers)
@@ -116,7 +123,7 @@ class Advisor:
     def default(
         cls,
         *,
-        policy: Iterable[str | Path] = (),
+        policy: Iterable[str | Path] | None = (),
         engine: EngineName = "auto",
         max_firings: int = DEFAULT_MAX_FIRINGS,
     ) -> Advisor:
@@ -226,6 +233,14 @@ class Advisor:
         )
 
 
+def _max_firings(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"max_firings must be an integer, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"max_firings must be at least 1, got {value}")
+    return value
+
+
 def _load_layered(paths: Sequence[Path], policy: Sequence[Path]) -> LayeredRules:
     layered = load_layers(paths, policy)
     for problem in layered.warnings:
@@ -261,7 +276,7 @@ def decide(
     task: Mapping[str, object] | Task,
     *,
     rules: Iterable[str | Path] | None = None,
-    policy: Iterable[str | Path] = (),
+    policy: Iterable[str | Path] | None = (),
 ) -> Recommendation:
     """Decide one task with the shipped default rules, or with the rule files given in ``rules``,
     with the ``policy`` layers on top.
@@ -270,9 +285,10 @@ def decide(
     build an :class:`Advisor` once and call its :meth:`~Advisor.decide`.
     """
     global _default_advisor
-    policy = list(policy)
-    if rules is not None or policy:
-        with Advisor.from_paths(rules if rules is not None else [default_rules_path()], policy=policy) as advisor:
+    layers = path_list(policy, "policy")
+    files = path_list(rules, "rules") if rules is not None else None
+    if files is not None or layers:
+        with Advisor.from_paths(files if files is not None else [default_rules_path()], policy=layers) as advisor:
             return advisor.decide(task)
     with _default_lock:
         if _default_advisor is None:

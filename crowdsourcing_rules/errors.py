@@ -21,6 +21,8 @@ allowed but probably not meant, such as contradicting a default rule at equal sa
 from __future__ import annotations
 
 import difflib
+import re
+import reprlib
 from collections.abc import Iterable
 
 import attrs
@@ -39,6 +41,9 @@ __all__ = [
     "TaskError",
     "did_you_mean",
     "one_of",
+    "printable",
+    "printable_json",
+    "shown",
 ]
 
 
@@ -68,7 +73,7 @@ class Problem:
         text = f"{self.location}: {self.message}" if self.location else self.message
         if self.rule_id:
             text += f" (rule '{self.rule_id}')"
-        return text
+        return printable(text)
 
 
 class CrowdsourcingRulesError(Exception):
@@ -81,7 +86,7 @@ class InputError(CrowdsourcingRulesError, ValueError):
     def __init__(self, summary: str, problems: Iterable[Problem] = ()) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
         self.summary = summary
-        lines = [summary, *(f"  {problem}" for problem in self.problems)]
+        lines = [printable(summary), *(f"  {problem}" for problem in self.problems)]
         super().__init__("\n".join(lines))
 
 
@@ -138,3 +143,54 @@ def did_you_mean(word: object, choices: Iterable[str]) -> str:
 def one_of(choices: Iterable[str]) -> str:
     """Describe a closed set of values for an error message: ``one of 'a', 'b'``."""
     return "one of " + ", ".join(repr(c) for c in choices)
+
+
+# Characters a terminal acts on rather than shows: C0 and C1 controls (escape sequences start with
+# ESC, or with CSI in C1), DEL, the line and paragraph separators, and the bidirectional overrides
+# and isolates (text that reads differently from what it is). A line end and a tab are kept.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    r"""Text safe to print on a terminal: control characters, and the characters that reorder
+    text, written as escapes (``\x1b``, ``\u202e``); line ends and tabs kept.
+
+    >>> printable("task \x1b[31mred\x1b[0m\n")
+    'task \\x1b[31mred\\x1b[0m\n'
+    """
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def printable_json(text: str) -> str:
+    r"""JSON text safe to print on a terminal: the characters :func:`printable` escapes, written
+    as JSON escapes (``\u009b``); the data it reads back to is the same.
+
+    >>> printable_json('{"id": "\u202eevil"}')
+    '{"id": "\\u202eevil"}'
+    """
+    return _UNPRINTABLE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 60, 60  # a deeply nested value has no full repr
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A value as a message shows it: its ``repr``, control characters escaped, at most ``limit``
+    characters (a long value is cut, with ``...``).
+
+    >>> shown("x" * 1000, 12)
+    "'xxxxxxxx..."
+    >>> shown(10**5000)
+    'an integer too long to show'
+    """
+    try:
+        text = printable(_REPR.repr(value))
+    except ValueError:  # an integer too long to write out (sys.get_int_max_str_digits), maybe nested
+        return f"{'an integer' if isinstance(value, int) else 'a ' + type(value).__name__} too long to show"
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -90,8 +90,11 @@ def test_the_pure_python_parser_gives_the_same_events_as_libyaml() -> None:
 # -- generated documents -----------------------------------------------------------------------
 
 # Plain scalars that YAML 1.1 and 1.2 read differently, or that look like numbers.
-TRICKY_SCALARS = ["yes", "no", "on", "off", "~", "null", "Null", "TRUE", "False", "1_000", "0o17", "0x1F", "0b101",
+TRICKY_SCALARS = ["yes", "no", "on", "off", "~", "null", "Null", "TRUE", "False", "0o17", "0x1F",
                   ".5", "-.inf", ".NaN", "+1", "012", "0", "-0", "1e3", "1.5e-3", "_", "0x", "1:20"]  # fmt: skip
+# Numbers of YAML 1.1 that ruamel.yaml also reads as numbers, and that YAML 1.2's core schema does
+# not know (issue 18): text here.
+YAML_1_1_NUMBERS = ["1_000", "0b101", "-0x1F", "+0o17", "1_000.5", "0x_1F", "-0o17"]
 
 _scalars = st.one_of(
     st.none(),
@@ -130,6 +133,20 @@ def test_plain_scalars_resolve_as_yaml_1_2_core_schema(text: str) -> None:
 
 
 # -- intended differences and refusals ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", YAML_1_1_NUMBERS)
+def test_numbers_yaml_1_2_core_does_not_know_are_text(text: str) -> None:
+    """YAML 1.2.2's core schema: ``[-+]?[0-9]+``, ``0o[0-7]+`` and ``0x[0-9a-fA-F]+`` are integers,
+    nothing else is; no underscores, no ``0b``, no sign before ``0o`` or ``0x``."""
+    assert _yaml.parse(f"v: {text}\n", "s.yaml") == {"v": text}
+    assert isinstance(ruamel_read(f"v: {text}\n")["v"], (int, float))  # where ruamel.yaml differs
+
+
+def test_core_schema_integers() -> None:
+    document = _yaml.parse("[0o17, 0x1F, 012, -12, +7, 1e3, .5, 1.]", "s.yaml")
+    assert document == [15, 31, 12, -12, 7, 1000.0, 0.5, 1.0]
+    assert [type(v) for v in document] == [int, int, int, int, int, float, float, float]
 
 
 def _problem(text: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 from crowdsourcing_rules.advisor import Advisor
-from crowdsourcing_rules.errors import CrowdsourcingRulesError, EngineError, InputError, Problem, TaskError
+from crowdsourcing_rules.errors import CrowdsourcingRulesError, EngineError, InputError, Problem, TaskError, shown
 from crowdsourcing_rules.model.recommendation import Recommendation
 from crowdsourcing_rules.model.vocabulary import OUTPUTS
 
@@ -81,7 +81,7 @@ class TaskFailure:
         return error
 
     def _where(self) -> str:
-        return f"in the batch: task at index {self.index}" + (f" (id {self.task_id!r})" if self.task_id else "")
+        return f"in the batch: task at index {self.index}" + (f" (id {shown(self.task_id)})" if self.task_id else "")
 
     @classmethod
     def from_error(cls, index: int, task: object, error: CrowdsourcingRulesError) -> TaskFailure:
@@ -111,6 +111,11 @@ def _unreadable(index: int, row: UnreadableRow) -> TaskFailure:
 def _task_id(task: object) -> str | None:
     if isinstance(task, Mapping):
         value = task.get("id")
+        if isinstance(value, int) and not isinstance(value, bool):
+            try:
+                return str(value)  # an integer id is its decimal text, as parse_task reads it
+            except ValueError:  # too many digits to write out
+                return None
         return value if isinstance(value, str) and value.strip() else None
     value = getattr(task, "id", None)
     return value if isinstance(value, str) else None

@@ -79,14 +79,15 @@ def rule_paths(args: argparse.Namespace) -> list[Path]:
 
 
 def report_policy_warnings(caught: list[warnings.WarningMessage]) -> None:
-    """A policy layer's warnings, as ``warning: ...`` lines on standard error."""
-    from crowdsourcing_rules.errors import PolicyWarning
+    """The warnings given while the rules were read (a policy layer's, the fallback to the
+    reference engine), each as one ``warning: ...`` message on standard error: no source line."""
+    from crowdsourcing_rules.errors import printable
 
     for warning in caught:
-        if issubclass(warning.category, PolicyWarning):
-            print(f"warning: {warning.message}", file=sys.stderr)
-        else:
-            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+        text = ""
+        for line in filter(None, (part.strip() for part in printable(str(warning.message)).splitlines())):
+            text += (" " if text.endswith(":") else "; ") + line if text else line
+        print(f"warning: {text}", file=sys.stderr)
 
 
 @contextmanager
@@ -97,6 +98,7 @@ def advisor(args: argparse.Namespace) -> Iterator[Advisor]:
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", PolicyWarning)
+        warnings.simplefilter("always", RuntimeWarning)  # the fallback to the reference engine
         built = Advisor.from_paths(rule_paths(args), policy=args.policy, engine=args.engine)
     report_policy_warnings(caught)
     with built:

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from crowdsourcing_rules.cli.common import add_rules_options, rule_paths
+from crowdsourcing_rules.cli.common import add_rules_options, advisor
 
 __all__ = ["configure", "run"]
 
@@ -41,12 +41,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from crowdsourcing_rules.advisor import Advisor
-    from crowdsourcing_rules.errors import InputError, did_you_mean
+    from crowdsourcing_rules.errors import InputError, did_you_mean, printable_json
     from crowdsourcing_rules.explanations.explainer import Explainer
     from crowdsourcing_rules.rulefiles.tasks import read_task_file
 
-    with Advisor.from_paths(rule_paths(args), engine=args.engine) as built:
+    with advisor(args) as built:  # the rules and the policy layers, exactly as decide reads them
         outputs = [o.name for o in built.ruleset.vocabulary.outputs]
         for name in args.why or ():
             if name not in outputs:
@@ -63,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
     if args.format == "json":
-        print(json.dumps(explanation.to_dict(args.why), indent=2, ensure_ascii=False))
+        print(printable_json(json.dumps(explanation.to_dict(args.why), indent=2, ensure_ascii=False)))
     else:
         render = explanation.to_markdown if args.format == "markdown" else explanation.to_text
         print(render(args.why), end="")

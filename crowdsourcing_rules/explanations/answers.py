@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from crowdsourcing_rules.errors import printable
 from crowdsourcing_rules.explanations.frame import records_frame
 from crowdsourcing_rules.explanations.trees import (
     Derivation,
@@ -287,7 +288,7 @@ def _render(explanation: Explanation, outputs: Iterable[str] | None, *, markdown
     if explanation.what_if is not None:
         _what_if_lines(explanation.what_if, heading, line)
         end_section()
-    return "\n".join(out).rstrip() + "\n"
+    return printable("\n".join(out).rstrip() + "\n")
 
 
 def _candidate_lines(node: RuleNode, why_not: WhyNot, line: Line) -> None:

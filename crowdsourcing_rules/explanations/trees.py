@@ -10,6 +10,7 @@ trees; :class:`~crowdsourcing_rules.explanations.Explainer` computes them.
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -219,11 +220,27 @@ def rule_summary(node: RuleNode) -> str:
     return f"<code>{escape(node.id)}</code> (salience {node.rule.salience}): {escape(node.rule.description)}{where}"
 
 
+def is_web_link(url: str) -> bool:
+    """Whether a rule's source URL may become a link in HTML: an ``http`` or ``https`` URL with
+    a host, nothing else (``javascript:`` would run in the reader's page).
+
+    >>> [is_web_link(u) for u in ("https://doi.org/10.1/x", "JavaScript:alert(1)", " http://x", "http:x")]
+    [True, False, False, False]
+    """
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return False
+    return url == url.strip() and parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
 def _source(node: RuleNode) -> str:
     source = node.rule.source
     citation = escape(source.citation)
-    if source.url:
+    if source.url and is_web_link(source.url):
         citation = f'<a href="{escape(source.url)}">{citation}</a>'
+    elif source.url:  # javascript:, data:, file: and the like are shown, never linked
+        citation += f" <code>{escape(source.url)}</code>"
     note = f"; {escape(source.note)}" if source.note else ""
     return f"<p>Source: {citation} [{escape(source.status_label)}]{note}</p>"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from crowdsourcing_rules.errors import Location
+from crowdsourcing_rules.errors import Location, printable_json
 from crowdsourcing_rules.model import html, text
 from crowdsourcing_rules.model.rules import Source
 
@@ -158,7 +158,7 @@ class Recommendation:
 
     def to_json(self) -> str:
         """The JSON form of :meth:`to_dict`, indented."""
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        return printable_json(json.dumps(self.to_dict(), indent=2, ensure_ascii=False))
 
     def _repr_html_(self) -> str:
         """The recommendation as HTML, for notebooks (see :mod:`crowdsourcing_rules.model.html`)."""

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
-import reprlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import attrs
 
-from crowdsourcing_rules.errors import Location, Problem, TaskError, did_you_mean, one_of
+from crowdsourcing_rules.errors import Location, Problem, TaskError, did_you_mean, one_of, shown
 from crowdsourcing_rules.model.vocabulary import UNKNOWN, FactSpec, Vocabulary, default_vocabulary
 
 __all__ = ["Task", "parse_task"]
@@ -118,11 +117,14 @@ def parse_task(
             "a task must be a mapping of facts",
             [Problem(f"expected a mapping of facts, got {type(data).__name__}", locate(None))],
         )
+    # Read a copy: the caller's mapping may change while it is read (another thread), and the
+    # copy of a dict is taken at once.
+    data = dict(data)
     problems: list[Problem] = []
     names = vocabulary.fact_names
     for key in data:
         if not isinstance(key, str) or not vocabulary.has_fact(key):
-            problems.append(Problem(f"unknown fact {key!r}{did_you_mean(key, names)}", locate(str(key))))
+            problems.append(Problem(f"unknown fact {shown(key)}{did_you_mean(key, names)}", locate(str(key))))
     items: list[tuple[str, FactValue]] = []
     for spec in vocabulary.facts:
         if spec.name not in data or data[spec.name] is None:
@@ -134,8 +136,8 @@ def parse_task(
         if problem:
             problems.append(Problem(problem, locate(spec.name)))
         items.append((spec.name, value))
-    task_id = data.get("id")
-    label = f"task {task_id!r}" if isinstance(task_id, str) else "task"
+    task_id = dict(items).get("id")
+    label = f"task {shown(task_id)}" if isinstance(task_id, str) else "task"
     if problems:
         count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
         raise TaskError(f"{label} is invalid: {count}", problems)
@@ -145,8 +147,16 @@ def parse_task(
 def _coerce(spec: FactSpec, raw: object) -> tuple[FactValue, str | None]:
     """Return the normalised value of one fact, or a message saying what was expected."""
     name = spec.name
+    if spec.kind == "id" and isinstance(raw, int) and not isinstance(raw, bool):
+        # An integer id (a spreadsheet's or a database's) is its decimal text: ``id: 12345`` is
+        # the id "12345", as a quoted ``id: "12345"`` is. Quote an id to keep its exact form
+        # (``id: "007"``: YAML reads 007 as the integer 7).
+        try:
+            raw = str(raw)
+        except ValueError:  # more digits than Python writes out
+            return None, f"fact {name!r} is an integer too long to be an id"
     if spec.kind in ("id", "text"):
-        if isinstance(raw, str) and not isinstance(raw, bool):
+        if isinstance(raw, str):
             if spec.kind == "id" and not raw.strip():
                 return None, f"fact {name!r} must not be empty"
             if len(raw) > MAX_TEXT:
@@ -156,12 +166,13 @@ def _coerce(spec: FactSpec, raw: object) -> tuple[FactValue, str | None]:
     if spec.kind == "list":
         if isinstance(raw, str) or not isinstance(raw, (list, tuple)):
             return (), f"fact {name!r} must be a list of text, got {_describe(raw)}"
-        bad = [item for item in raw if not isinstance(item, str)]
+        items = tuple(raw)  # checked and kept as one copy, whatever happens to the list meanwhile
+        bad = [item for item in items if not isinstance(item, str)]
         if bad:
             return (), f"fact {name!r} must be a list of text; item {_describe(bad[0])} is not text"
-        if any(len(item) > MAX_TEXT for item in raw):
+        if any(len(item) > MAX_TEXT for item in items):
             return (), f"fact {name!r} has an item longer than {MAX_TEXT} characters"
-        return tuple(raw), None
+        return items, None
     # enum and bool: strings from a closed set; booleans accepted for yes/no facts
     value = raw
     if spec.kind == "bool" and isinstance(raw, bool):
@@ -174,12 +185,5 @@ def _coerce(spec: FactSpec, raw: object) -> tuple[FactValue, str | None]:
     return UNKNOWN, f"fact {name!r} has value {_describe(raw)}; expected {one_of(spec.values)}{hint}"
 
 
-_REPR = reprlib.Repr()
-_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 60, 60  # a deeply nested value has no full repr
-
-
 def _describe(value: object) -> str:
-    text = _REPR.repr(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{text} ({type(value).__name__})"
+    return f"{shown(value)} ({type(value).__name__})"

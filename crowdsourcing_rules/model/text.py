@@ -21,6 +21,8 @@ import textwrap
 from collections.abc import Mapping
 from typing import Any
 
+from crowdsourcing_rules.errors import printable
+
 __all__ = ["VERDICT_WORDS", "recommendation_text", "source_text"]
 
 #: The verdict in words, as the text and the HTML views show it.
@@ -85,4 +87,4 @@ def recommendation_text(rec: Mapping[str, Any], *, trace: bool = True) -> str:
                     f"({override['reason']})"
                 )
     lines.append(f"  Engine: {rec.get('engine', 'durable-rules')}")
-    return "\n".join(lines)
+    return printable("\n".join(lines))  # a task's id or a rule's text may hold escape sequences

@@ -14,11 +14,14 @@ load in a few tens of milliseconds, where ruamel.yaml's round-trip loader took a
 
 from __future__ import annotations
 
+import errno
 import math
+import os
 import re
+import stat
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, BinaryIO, ClassVar
 
 import yaml
 
@@ -87,16 +90,16 @@ class YamlList(list[Any]):
 
 # -- scalars: YAML 1.2 core schema ---------------------------------------------------------------
 
-# The core schema's patterns as ruamel.yaml applies them for YAML 1.2 (underscores in numbers
-# included), so that files read as they did before. Timestamps are not part of YAML 1.2: a date
-# stays text.
+# The core schema's patterns exactly as YAML 1.2.2 writes them (section 10.3.2). ruamel.yaml, which
+# read these files before, went beyond them (YAML 1.1's underscores in numbers and binary ``0b``
+# integers, a sign before ``0x``): those are text in YAML 1.2, and text here, so ``1_000`` and
+# ``0b101`` are strings. ``0o17`` *is* the core schema's octal form (the integer 15), and a leading
+# zero is decimal (``012`` is 12). Timestamps are not part of YAML 1.2: a date stays text.
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INT = re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+)$")
+_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
 _FLOAT = re.compile(
-    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
-        |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
+    r"""^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
         |[-+]?\.(?:inf|Inf|INF)
         |\.(?:nan|NaN|NAN))$""",
     re.X,
@@ -106,20 +109,15 @@ _MERGE = "<<"
 
 
 def _int(text: str) -> int | None:
-    digits = text.replace("_", "")
-    sign = -1 if digits.startswith("-") else 1
-    digits = digits.lstrip("+-")
-    base = {"0b": 2, "0o": 8, "0x": 16}.get(digits[:2], 10)
-    if base != 10:
-        digits = digits[2:]
+    base = {"0o": 8, "0x": 16}.get(text[:2], 10)
     try:
-        return sign * int(digits, base)
-    except ValueError:  # "_" alone, "0x" with no digits...
+        return int(text[2:] if base != 10 else text, base)
+    except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits): kept as text
         return None
 
 
 def _float(text: str) -> float:
-    lowered = text.replace("_", "").lower()
+    lowered = text.lower()
     if lowered.endswith(".inf"):
         return -math.inf if lowered.startswith("-") else math.inf
     if lowered.endswith(".nan"):
@@ -355,20 +353,53 @@ def _events(text: str, parser_class: Any = None) -> Iterator[Any]:
 # -- reading files -----------------------------------------------------------------------------
 
 
-def read_text(path: Path, display: str) -> str:
-    """Read a file as UTF-8 text, within the size limit."""
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """Open a regular file for reading, in binary; anything else (a directory, a FIFO, a device
+    such as ``/dev/zero``, a socket) raises ``OSError`` saying what it is.
+
+    The file is opened without blocking (opening a FIFO for reading would wait for a writer) and
+    checked once open, so what is read is what was checked.
+    """
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
-        size = path.stat().st_size
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+            raise OSError(errno.EINVAL, f"{kind}, not a regular file", str(path))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(descriptor, True)
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
+def read_text(path: Path, display: str) -> str:
+    """Read a regular file as UTF-8 text, within the size limit (counted as it is read: the size a
+    file reports is not trusted)."""
+    try:
+        with open_regular(path) as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+            if len(data) > MAX_FILE_BYTES:
+                size = os.fstat(handle.fileno()).st_size
+                told = f"{size} bytes" if size > MAX_FILE_BYTES else f"more than {MAX_FILE_BYTES} bytes"
+                raise YamlProblems([Problem(f"file is {told}; the limit is {MAX_FILE_BYTES} bytes", Location(display))])
     except OSError as error:
         raise YamlProblems([Problem(f"cannot read file: {error.strerror}", Location(display))]) from None
-    if size > MAX_FILE_BYTES:
-        raise YamlProblems([Problem(f"file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes", Location(display))])
     try:
-        return path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise YamlProblems([Problem(f"file is not UTF-8 text (byte {error.start})", Location(display))]) from None
-    except OSError as error:
-        raise YamlProblems([Problem(f"cannot read file: {error.strerror}", Location(display))]) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # line ends as a text file reads them
 
 
 def parse(text: str, display: str) -> object:
