@@ -167,13 +167,15 @@ def test_drawing_is_layered_by_generation(graph: cr.RuleGraph) -> None:
 
 def test_cli_graph(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "rules.mmd"
-    assert main(["graph", str(FIXTURES / "clean.yaml"), "--format", "mermaid", "--output", str(out)]) == 0
+    assert main(["graph", "--rules", str(FIXTURES / "clean.yaml"), "--format", "mermaid", "--output", str(out)]) == 0
     assert out.read_text() == (FIXTURES / "clean.mmd").read_text()
-    assert main(["graph", str(FIXTURES / "clean.yaml"), "--output-of", "crowd_types", "--format", "dot"]) == 0
+    assert (
+        main(["graph", "--rules", str(FIXTURES / "clean.yaml"), "--output-of", "crowd_types", "--format", "dot"]) == 0
+    )
     assert '"rule:clean.law"' not in capsys.readouterr().out
-    assert main(["graph", str(FIXTURES / "clean.yaml"), "--around", "nope"]) == 1
+    assert main(["graph", "--rules", str(FIXTURES / "clean.yaml"), "--around", "nope"]) == 1
     assert "no rule, fact or output 'nope'" in capsys.readouterr().err
-    assert main(["graph", str(FIXTURES / "load_error.yaml")]) == 1
+    assert main(["graph", "--rules", str(FIXTURES / "load_error.yaml")]) == 1
 
 
 def test_exported() -> None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from crowdsourcing_rules._version import __version__
 
@@ -28,12 +29,50 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "graph": ("graph", "the graph of rules and facts as text, Mermaid or DOT"),
     "rules": ("rules", "list the rules, or with --diff what the policy layers change"),
     "test": ("cases", "run a policy's decision cases (*.cases.yaml) on the rules with the policy on top"),
+    "completion": ("completion", "print a shell completion script (bash, zsh or tcsh)"),
 }
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a "did you mean" for a mistyped command, option or choice."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]  # argparse: NoReturn
+        super().error(message + _suggestions(self, message))
+
+
+def _suggestions(parser: argparse.ArgumentParser, message: str) -> str:
+    """What a usage error's words were probably meant to be."""
+    from crowdsourcing_rules.errors import did_you_mean
+
+    choice = re.search(r"invalid choice: '?(.*?)'? \(choose from (.*)\)", message)
+    if choice:
+        choices = [c.strip().strip("'") for c in choice.group(2).split(",")]
+        return did_you_mean(choice.group(1), choices)
+    unknown = re.search(r"unrecognized arguments: (.*)", message)
+    if not unknown:
+        return ""
+    options = sorted(_option_strings(parser))
+    hints = []
+    for word in unknown.group(1).split():
+        flag = word.split("=", 1)[0]
+        suggestion = did_you_mean(flag, options) if flag.startswith("-") else ""
+        if suggestion:
+            hints.append(f"{flag}: {suggestion.removeprefix('; ')}")
+    return "".join(f"\n  {hint}" for hint in hints)
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> Iterable[str]:
+    """The long options of a parser and of its configured subcommands."""
+    for action in parser._actions:
+        yield from (s for s in action.option_strings if s.startswith("--"))
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from _option_strings(sub)
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; the options of ``command`` only (of every command when None)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="crowdsourcing-rules",
         description="Decide whether and how to crowdsource a task, from rules kept in data files.",
     )
@@ -59,10 +98,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = _command(words)
     parser = build_parser(command if command in COMMANDS else "")
     args = parser.parse_args(words)
+    from crowdsourcing_rules.cli.common import UsageError
     from crowdsourcing_rules.errors import CrowdsourcingRulesError
 
     try:
         code: int = args.run(args)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     except CrowdsourcingRulesError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crowdsourcing_rules.batch.formats import FORMATS, LIST_SEPARATOR, file_format
-from crowdsourcing_rules.cli.common import add_rules_options, rule_paths
+from crowdsourcing_rules.cli.common import add_rules_options, rule_paths, standard_streams
 
 if TYPE_CHECKING:
     from crowdsourcing_rules.batch.results import TaskFailure
@@ -25,8 +25,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         f"per fact, an empty cell is a fact not given, list facts as '{LIST_SEPARATOR}'-separated cells. "
         "Exit code 1 when any row failed, unless --allow-errors."
     )
-    parser.add_argument("input", type=Path, help="tasks: .csv, .jsonl (or .ndjson), .parquet")
-    parser.add_argument("-o", "--output", type=Path, required=True, help="decided rows, one per input row")
+    parser.add_argument("input", type=Path, help="tasks: .csv, .jsonl (or .ndjson), .parquet; - for standard input")
+    parser.add_argument(
+        "-o", "--output", type=Path, required=True, help="decided rows, one per input row; - for standard output"
+    )
     parser.add_argument("--format", choices=FORMATS, help="format of INPUT (default: from its extension)")
     parser.add_argument(
         "--output-format", choices=FORMATS, help="format of OUTPUT and of --errors (default: by extension)"
@@ -42,7 +44,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``crowdsourcing-rules batch``; return the exit code."""
+    """Run ``crowdsourcing-rules batch``; return the exit code. ``-`` reads standard input (with
+    ``--format``) or writes standard output (with ``--output-format``)."""
+    with standard_streams(args, read={"input": "format"}, write={"output": "output_format"}):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from crowdsourcing_rules.advisor import Advisor
     from crowdsourcing_rules.batch.files import RowWriter, file_columns, progress, read_rows, write_rows
     from crowdsourcing_rules.batch.results import OUTPUT_COLUMNS, TaskFailure, result_row

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from crowdsourcing_rules.cli.common import add_rule_sources
+from crowdsourcing_rules.cli.common import STDIO, add_rule_sources, rule_paths
 
 __all__ = ["configure", "run"]
 
@@ -17,7 +17,9 @@ GRAPH_FORMATS = ("text", "mermaid", "dot")
 def configure(parser: argparse.ArgumentParser) -> None:
     add_rule_sources(parser)
     parser.add_argument("--format", choices=GRAPH_FORMATS, default="text", help="output format (default: text)")
-    parser.add_argument("--output", type=Path, metavar="FILE", help="write to FILE instead of standard output")
+    parser.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write to FILE (default, or -: standard output)"
+    )
     parser.add_argument(
         "--output-of", metavar="OUTPUT", help="only what can influence this output or fact (e.g. crowd_types)"
     )
@@ -30,9 +32,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from crowdsourcing_rules.analysis.graph import rule_graph
     from crowdsourcing_rules.rulefiles.layers import load_layers
-    from crowdsourcing_rules.rulefiles.loading import default_rules_path, load_rules
+    from crowdsourcing_rules.rulefiles.loading import load_rules
 
-    paths = args.paths or [default_rules_path()]
+    paths = rule_paths(args)
     graph = rule_graph(load_layers(paths, args.policy).ruleset if args.policy else load_rules(paths))
     try:
         if args.output_of:
@@ -45,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     text = {"text": graph.to_text, "mermaid": graph.to_mermaid, "dot": graph.to_dot}[args.format]()
     if not text.endswith("\n"):
         text += "\n"
-    if args.output:
+    if args.output and str(args.output) != STDIO:
         args.output.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
