@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "graph": ("graph", "the graph of rules and facts as text, Mermaid or DOT"),
     "rules": ("rules", "list the rules, or with --diff what the policy layers change"),
     "test": ("cases", "run a policy's decision cases (*.cases.yaml) on the rules with the policy on top"),
+    "fmt": ("fmt", "format rule, policy, case and task files, keeping their comments"),
     "completion": ("completion", "print a shell completion script (bash, zsh or tcsh)"),
 }
 
