@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rules": ("rules", "list the rules, or with --diff what the policy layers change"),
     "test": ("cases", "run a policy's decision cases (*.cases.yaml) on the rules with the policy on top"),
     "fmt": ("fmt", "format rule, policy, case and task files, keeping their comments"),
+    "schema": ("schema", "print the JSON Schema of task, case, rule or policy files, for an editor"),
     "completion": ("completion", "print a shell completion script (bash, zsh or tcsh)"),
 }
 
