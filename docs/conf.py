@@ -28,7 +28,10 @@ release = version = __version__
 
 extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.viewcode", "sphinxcontrib.mermaid"]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
-exclude_patterns = ["_build", "_generated", "examples/tasks", "examples/company_policy", "jupyter_execute", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
+exclude_patterns = [
+    *("_build", "_generated", "jupyter_execute", "examples/tasks", "examples/company_policy"),
+    *("**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"),
+]
 html_theme = "furo"
 html_title = f"crowdsourcing-rules {release}"
 

@@ -145,12 +145,13 @@ def standard_streams(
                     copy_out.append(spooled)
                 setattr(args, name, spooled)
         yield
-        sys.stdout.flush()
-        for spooled in copy_out:
-            if spooled.exists():
-                with spooled.open("rb") as handle:
-                    shutil.copyfileobj(handle, sys.stdout.buffer)
-        sys.stdout.buffer.flush()
+        if copy_out:
+            sys.stdout.flush()
+            for spooled in copy_out:
+                if spooled.exists():
+                    with spooled.open("rb") as handle:
+                        shutil.copyfileobj(handle, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
 
 
 def report_policy_warnings(caught: list[warnings.WarningMessage]) -> None:
