@@ -168,7 +168,7 @@ def test_the_completion_script_names_every_command_and_option(shell: str, capsys
         (["dec"], ["decide"]),
         (["check", "--st"], ["--strict"]),
         (["decide", "--format", ""], ["json", "text"]),
-        (["graph", "--format", ""], ["dot", "mermaid", "text"]),
+        (["graph", "--format", ""], ["dot", "mermaid", "svg", "text"]),
         (["completion", ""], ["bash", "tcsh", "zsh"]),
     ],
 )

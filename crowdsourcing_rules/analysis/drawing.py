@@ -248,7 +248,7 @@ def draw(graph: nx.DiGraph[str], ax: Axes | None = None) -> Axes:
         )
     for node, (x, y) in positions.items():
         kind = graph.nodes[node]["kind"]
-        box = {"boxstyle": "round,pad=0.25" if kind != "rule" else "square,pad=0.25"}
+        box: dict[str, Any] = {"boxstyle": "round,pad=0.25" if kind != "rule" else "square,pad=0.25"}
         box.update(facecolor=_FILL[kind], edgecolor=_STROKE[kind], linewidth=0.8)
         ax.text(x, y, _label(graph, node), ha="center", va="center", fontsize=_FONT, bbox=box, zorder=2, gid=node)
     ax.set_xlim(0, width)

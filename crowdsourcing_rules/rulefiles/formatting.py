@@ -1,4 +1,4 @@
-"""The formatter of rule, policy, case and task files (``crowdsourcing-rules fmt``).
+r"""The formatter of rule, policy, case and task files (``crowdsourcing-rules fmt``).
 
 It rewrites a file in one layout, keeping every comment and blank line (ruamel.yaml's round trip,
 the only module besides the YAML reader that touches a YAML library):
@@ -15,11 +15,11 @@ Formatting never changes what a file means: the formatted text is read back with
 own reader and must give the same data, or the file is left alone with an error. Formatting a
 formatted file changes nothing.
 
->>> text = "rules:\n- then: [{plan: x}]   # the plan\n  id: a\n  # why\n  description: d\n"
+>>> text = "rules:\n  - then: [{plan: x}]   # the plan\n    id: a\n    # the rule says why\n    description: d\n"
 >>> print(format_text(text), end="")
 rules:
   - id: a
-    # why
+    # the rule says why
     description: d
     then: [{plan: x}]   # the plan
 """

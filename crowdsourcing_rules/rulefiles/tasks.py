@@ -37,7 +37,7 @@ def read_task_file(path: str | Path, vocabulary: Vocabulary | None = None) -> Ta
 def read_task_text(text: str, display: str, vocabulary: Vocabulary | None = None) -> Task:
     """Read a task from YAML or JSON text (standard input, say); ``display`` names it in messages.
 
-    >>> read_task_text("id: t1\nurgency: high\n", "<stdin>").urgency
+    >>> read_task_text("id: t1\\nurgency: high\\n", "<stdin>").urgency
     'high'
     """
     try:
