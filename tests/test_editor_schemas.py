@@ -16,7 +16,14 @@ from crowdsourcing_rules.cli import main
 from crowdsourcing_rules.rulefiles import yaml_reader
 from crowdsourcing_rules.rulefiles.cases import load_cases
 from crowdsourcing_rules.rulefiles.layers import load_layers
-from crowdsourcing_rules.rulefiles.schemas import SCHEMA_FILES, cases_schema, schema_text, shipped_schema, task_schema
+from crowdsourcing_rules.rulefiles.schemas import (
+    SCHEMA_FILES,
+    cases_schema,
+    schema_text,
+    shipped_schema,
+    task_schema,
+    with_fact_values,
+)
 from tests.strategies import tasks
 
 jsonschema = pytest.importorskip("jsonschema")
@@ -170,3 +177,47 @@ def test_each_modeline_points_at_a_schema_the_file_validates_against(path: Path)
     target = path.read_text(encoding="utf-8").splitlines()[0].removeprefix(MODELINE)
     schema = json.loads((path.parent / target).read_text(encoding="utf-8"))
     assert errors(schema, read(path)) == []
+
+
+@pytest.mark.parametrize("kind", ["rules", "policy"])
+def test_the_rule_schemas_know_the_values_of_the_vocabularys_facts(kind: str) -> None:
+    # The conditions of the rule-file and policy-layer schemas are generated from the vocabulary
+    shipped = shipped_schema(kind)
+    assert schema_text(with_fact_values(json.loads(shipped))) == shipped, REGENERATE.format(
+        kind=kind, policy="", path=f"crowdsourcing_rules/schema/{SCHEMA_FILES[kind]}"
+    )
+
+
+def rule_file(when: str) -> str:
+    return (
+        "rules:\n  - id: r\n    description: d\n"
+        f"    when: {when}\n"
+        "    then: [{plan: p}]\n    source: {citation: c, status: I}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "{urgency: hgh}",
+        "{urgency: [high, hihg]}",
+        "{urgency: {at_least: medum}}",
+        "{task_type: {is_not: data_labelling}}",
+        "{blocks_initiative: maybe}",
+        "{task_type: {at_least: funding}}",  # task_type has no order
+        "{all: [{volume: massive}, {not: {decomposability: macro}}]}",
+    ],
+)
+def test_a_misspelt_value_in_a_rule_is_flagged_by_the_schema_and_the_loader(when: str, tmp_path: Path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(rule_file(when), encoding="utf-8")
+    assert errors(json.loads(shipped_schema("rules")), read(path))
+    with pytest.raises(cr.RuleFileError):
+        cr.load_rules([path])
+
+
+def test_names_the_vocabulary_does_not_know_stay_free_in_a_rule(tmp_path: Path) -> None:
+    # A derived fact (or one a policy declares) is named by the files themselves
+    text = rule_file("{urgency: {at_least: medium}, needs_review: true, blocks_initiative: false}")
+    (tmp_path / "rules.yaml").write_text(text, encoding="utf-8")
+    assert errors(json.loads(shipped_schema("rules")), read(tmp_path / "rules.yaml")) == []

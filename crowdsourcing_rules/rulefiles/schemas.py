@@ -1,4 +1,5 @@
-"""JSON Schemas of task files and decision case files, generated from a vocabulary.
+"""JSON Schemas of task files and decision case files, generated from a vocabulary; and the values
+of the vocabulary's facts in the conditions of the rule-file and policy-layer schemas.
 
 An editor that reads JSON Schema (VS Code with the YAML extension, or any editor with
 yaml-language-server) completes fact names and values and underlines a misspelt one as it is
@@ -20,6 +21,7 @@ import json
 from importlib import resources
 from typing import Any
 
+from crowdsourcing_rules.model.rules import ORDER_OPS, TEST_OPS
 from crowdsourcing_rules.model.vocabulary import SEVERITIES, FactSpec, Vocabulary, default_vocabulary
 from crowdsourcing_rules.rulefiles.cases import (
     CASE_KEYS,
@@ -30,7 +32,7 @@ from crowdsourcing_rules.rulefiles.cases import (
     TOP_KEYS as CASE_TOP_KEYS,
 )
 
-__all__ = ["SCHEMA_FILES", "cases_schema", "schema_text", "shipped_schema", "task_schema"]
+__all__ = ["SCHEMA_FILES", "cases_schema", "schema_text", "shipped_schema", "task_schema", "with_fact_values"]
 
 _DRAFT = "http://json-schema.org/draft-07/schema#"
 _BASE = "https://crowdsourcing-rules.invalid/schema/"
@@ -180,6 +182,38 @@ def cases_schema(vocabulary: Vocabulary | None = None) -> dict[str, Any]:
             }
         },
     }
+
+
+def _fact_test(spec: FactSpec) -> dict[str, Any]:
+    """The tests a condition may make of an enumerated or yes/no fact, with its values only."""
+    values = {"enum": [True, False, *spec.values] if spec.kind == "bool" else list(spec.values)}
+    some = {"type": "array", "minItems": 1, "items": values}
+    ops: dict[str, Any] = {}
+    for op in TEST_OPS:
+        if op in ("in", "not_in"):
+            ops[op] = some
+        elif op == "known":
+            ops[op] = {"type": "boolean"}
+        elif op in ORDER_OPS:
+            if spec.ordered:
+                ops[op] = {"enum": list(spec.scale)}
+        elif op != "contains":  # contains tests a list fact
+            ops[op] = values
+    described = {"description": spec.description} if spec.description else {}
+    tests = {"type": "object", "minProperties": 1, "additionalProperties": False, "properties": ops}
+    return {**described, "anyOf": [values, some, tests]}
+
+
+def with_fact_values(schema: dict[str, Any], vocabulary: Vocabulary | None = None) -> dict[str, Any]:
+    """A rule-file or policy-layer schema whose conditions know the values of the vocabulary's
+    enumerated and yes/no facts: ``urgency: hgh`` is flagged. Other names stay free (derived facts
+    and facts a policy declares are named by the files themselves)."""
+    vocabulary = vocabulary or default_vocabulary()
+    condition = schema["definitions"]["condition"]
+    combinators = {k: v for k, v in condition["properties"].items() if k in ("all", "any", "not")}
+    facts = {s.name: _fact_test(s) for s in vocabulary.facts if s.kind in ("enum", "bool")}
+    condition["properties"] = {**combinators, **facts}
+    return schema
 
 
 def schema_text(schema: dict[str, Any]) -> str:
