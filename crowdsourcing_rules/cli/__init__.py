@@ -26,7 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "batch": ("batch", "decide every task of a CSV, JSON Lines or Parquet file"),
     "validate": ("validate", "load rule files and report every problem"),
     "check": ("check", "analyse rule files: cycles, rules that never fire, shadowing, conflicts, gaps"),
-    "graph": ("graph", "the graph of rules and facts as text, Mermaid or DOT"),
+    "graph": ("graph", "the graph of rules and facts: a listing, or a picture (SVG, Mermaid, DOT)"),
     "rules": ("rules", "list the rules, or with --diff what the policy layers change"),
     "test": ("cases", "run a policy's decision cases (*.cases.yaml) on the rules with the policy on top"),
     "fmt": ("fmt", "format rule, policy, case and task files, keeping their comments"),
