@@ -63,17 +63,48 @@ class Location:
 
 @attrs.frozen
 class Problem:
-    """One problem found in an input, with where it is and what was expected."""
+    """One problem found in an input, with where it is and what was expected.
+
+    ``line`` is the text of the offending line, shown under the message with a caret at the
+    location's column; ``hint`` says how to fix the usual cause (both only where they help, as
+    for YAML syntax errors).
+
+    >>> print(Problem("a tab", Location("f.yaml", 2, 3), line="a:\\tb", hint="indent with spaces"))
+    f.yaml:2:3: a tab
+        2 | a:→b
+          |   ^
+      hint: indent with spaces
+    """
 
     message: str
     location: Location | None = None
     rule_id: str | None = None
+    line: str | None = attrs.field(default=None, eq=False, kw_only=True)
+    hint: str | None = attrs.field(default=None, eq=False, kw_only=True)
 
     def __str__(self) -> str:
         text = f"{self.location}: {self.message}" if self.location else self.message
         if self.rule_id:
             text += f" (rule '{self.rule_id}')"
+        if self.line is not None and self.location is not None and self.location.line:
+            text += "\n" + _excerpt(self.line, self.location.line, self.location.column)
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
         return printable(text)
+
+
+def _excerpt(line: str, number: int, column: int, width: int = 100) -> str:
+    """A line of a file under its number, with a caret under ``column`` (1-based); a tab shows as
+    an arrow, and a long line is cut around the column."""
+    start = max(0, column - 1 - width // 2) if len(line) > width else 0
+    shown = line[start : start + width].replace("\t", "→")
+    if start:
+        shown = "…" + shown[1:]
+    if start + width < len(line):
+        shown = shown[:-1] + "…"
+    gutter = f"    {number} | "
+    caret = " " * (len(gutter) - 2) + "| " + " " * max(0, column - 1 - start) + "^"
+    return f"{gutter}{shown.rstrip()}\n{caret}"
 
 
 class CrowdsourcingRulesError(Exception):
@@ -86,7 +117,7 @@ class InputError(CrowdsourcingRulesError, ValueError):
     def __init__(self, summary: str, problems: Iterable[Problem] = ()) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
         self.summary = summary
-        lines = [printable(summary), *(f"  {problem}" for problem in self.problems)]
+        lines = [printable(summary), *("  " + str(problem).replace("\n", "\n  ") for problem in self.problems)]
         super().__init__("\n".join(lines))
 
 

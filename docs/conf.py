@@ -3,8 +3,9 @@
 Build: ``sphinx-build -W -b html docs docs/_build/html`` (warnings are errors). Two pages are
 generated here at build time, so that they cannot drift from the code: the vocabulary tables (from
 ``crowdsourcing_rules.model.vocabulary``) and the command-line reference (from the argparse parser). The
-example notebooks are copied from ``examples/`` and rendered by myst-nb; they are executed only
-when ``CROWDSOURCING_RULES_DOCS_EXECUTE=1`` (the test suite runs them on its own).
+example notebooks are copied from ``examples/`` (with the files they read) and executed by myst-nb
+in every build, so that their pages show their pictures and cards; a notebook that fails fails the
+build. tests/test_docs.py builds the site and reads the notebook pages' HTML for their images.
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ release = version = __version__
 
 extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.viewcode", "sphinxcontrib.mermaid"]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
-exclude_patterns = ["_build", "_generated", "examples/tasks", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
+exclude_patterns = [
+    *("_build", "_generated", "jupyter_execute", "examples/tasks", "examples/company_policy"),
+    *("**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"),
+]
 html_theme = "furo"
 html_title = f"crowdsourcing-rules {release}"
 
@@ -35,9 +39,10 @@ myst_enable_extensions = ["colon_fence", "deflist"]
 # ```mermaid fences (GitHub draws them too) become pictures: docs/development.md's architecture
 myst_fence_as_directive = ["mermaid"]
 myst_heading_anchors = 3
-nb_execution_mode = "force" if os.environ.get("CROWDSOURCING_RULES_DOCS_EXECUTE") == "1" else "off"
+nb_execution_mode = "force"  # every build runs the notebooks: their pages show what they compute
 nb_execution_timeout = 180
 nb_execution_raise_on_error = True
+nb_execution_show_tb = True  # a failing cell's traceback in the build's log
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
@@ -121,6 +126,10 @@ for notebook in sorted((ROOT / "examples").glob("*.ipynb")):
     target = examples / notebook.name
     if not target.exists() or target.read_bytes() != notebook.read_bytes():
         shutil.copyfile(notebook, target)
-# The notebooks read task files relative to where they run
-if (ROOT / "examples" / "tasks").is_dir():
-    shutil.copytree(ROOT / "examples" / "tasks", examples / "tasks", dirs_exist_ok=True)
+# The notebooks read the files beside them, relative to where they run
+for folder in ("tasks", "company_policy"):
+    if (ROOT / "examples" / folder).is_dir():
+        shutil.copytree(ROOT / "examples" / folder, examples / folder, dirs_exist_ok=True)
+for name in ("portfolio.csv",):
+    if (ROOT / "examples" / name).is_file():
+        shutil.copyfile(ROOT / "examples" / name, examples / name)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crowdsourcing_rules.batch.formats import FORMATS, LIST_SEPARATOR, file_format
-from crowdsourcing_rules.cli.common import add_rules_options, advisor
+from crowdsourcing_rules.cli.common import add_rules_options, advisor, standard_streams
 
 if TYPE_CHECKING:
     from crowdsourcing_rules.batch.results import TaskFailure
@@ -30,8 +30,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         f"per fact, an empty cell is a fact not given, list facts as '{LIST_SEPARATOR}'-separated cells. "
         "Exit code 1 when any row failed, unless --allow-errors."
     )
-    parser.add_argument("input", type=Path, help="tasks: .csv, .jsonl (or .ndjson), .parquet")
-    parser.add_argument("-o", "--output", type=Path, required=True, help="decided rows, one per input row")
+    parser.add_argument("input", type=Path, help="tasks: .csv, .jsonl (or .ndjson), .parquet; - for standard input")
+    parser.add_argument(
+        "-o", "--output", type=Path, required=True, help="decided rows, one per input row; - for standard output"
+    )
     parser.add_argument("--format", choices=FORMATS, help="format of INPUT (default: from its extension)")
     parser.add_argument(
         "--output-format", choices=FORMATS, help="format of OUTPUT and of --errors (default: by extension)"
@@ -100,7 +102,8 @@ class _Run:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``crowdsourcing-rules batch``; return the exit code.
+    """Run ``crowdsourcing-rules batch``; return the exit code. ``-`` reads standard input (with
+    ``--format``) or writes standard output (with ``--output-format``).
 
     Outputs are written to temporary files renamed into place at the end: interrupted (Ctrl-C,
     SIGTERM) or failed, the run leaves the output and errors files as they were, and says so in
@@ -109,13 +112,14 @@ def run(args: argparse.Namespace) -> int:
     from crowdsourcing_rules.errors import printable
 
     state = _Run()
-    with state.signals():
+    output = "standard output" if str(args.output) == "-" else args.output
+    with standard_streams(args, read={"input": "format"}, write={"output": "output_format"}), state.signals():
         try:
             return _run(args, state)
         except _Stopped as stop:  # the partial outputs were discarded
             interrupted = stop.number == signal.SIGINT
             what = "interrupted" if interrupted else f"stopped by {signal.Signals(stop.number).name}"
-            message = f"error: {what} after {state.rows} rows: {args.output} not written (left as it was)"
+            message = f"error: {what} after {state.rows} rows: {output} not written (left as it was)"
             print(printable(message), file=sys.stderr)
             return 128 + stop.number
         except OSError as error:

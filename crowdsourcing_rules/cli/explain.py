@@ -7,13 +7,15 @@ import json
 import sys
 from pathlib import Path
 
-from crowdsourcing_rules.cli.common import add_rules_options, advisor
+from crowdsourcing_rules.cli.common import add_rules_options, advisor, read_task
 
 __all__ = ["configure", "run"]
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("task", type=Path, help="task file: a mapping of the vocabulary's facts")
+    parser.add_argument(
+        "task", type=Path, help="task file (YAML or JSON): a mapping of the vocabulary's facts; - for standard input"
+    )
     parser.add_argument(
         "--why",
         action="append",
@@ -31,8 +33,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--what-if", action="store_true", help="find the smallest changes of the task's facts that change the output"
     )
     parser.add_argument(
-        "--output", default="crowdsource", metavar="OUTPUT", help="output that --what-if changes (default: crowdsource)"
+        "--what-if-output",
+        default="crowdsource",
+        metavar="OUTPUT",
+        help="output that --what-if changes (default: crowdsource)",
     )
+    # The old name of --what-if-output: --output names a file on every other command
+    parser.add_argument("--output", dest="deprecated_output", metavar="OUTPUT", help=argparse.SUPPRESS)
     parser.add_argument("--target", metavar="VALUE", help="with --what-if: the value the output should take")
     parser.add_argument(
         "--format", choices=("text", "markdown", "json"), default="text", help="output format (default: text)"
@@ -43,18 +50,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from crowdsourcing_rules.errors import InputError, did_you_mean, printable_json
     from crowdsourcing_rules.explanations.explainer import Explainer
-    from crowdsourcing_rules.rulefiles.tasks import read_task_file
 
+    if args.deprecated_output:
+        print("warning: explain --output is deprecated; write --what-if-output", file=sys.stderr)
+        args.what_if_output = args.deprecated_output
     with advisor(args) as built:  # the rules and the policy layers, exactly as decide reads them
         outputs = [o.name for o in built.ruleset.vocabulary.outputs]
         for name in args.why or ():
             if name not in outputs:
                 print(f"error: --why: unknown output {name!r}{did_you_mean(name, outputs)}", file=sys.stderr)
                 return 2
-        task = read_task_file(args.task, built.ruleset.vocabulary)
+        task = read_task(args.task, built.ruleset.vocabulary)
         try:
             explanation = Explainer(built).explain(
-                task, why_not=args.why_not, what_if=args.what_if, output=args.output, target=args.target
+                task, why_not=args.why_not, what_if=args.what_if, output=args.what_if_output, target=args.target
             )
         except InputError:
             raise

@@ -20,7 +20,7 @@ from crowdsourcing_rules.model.task import Task, parse_task
 from crowdsourcing_rules.model.vocabulary import Vocabulary
 from crowdsourcing_rules.rulefiles import yaml_reader
 
-__all__ = ["read_task_file"]
+__all__ = ["read_task_file", "read_task_text"]
 
 
 def read_task_file(path: str | Path, vocabulary: Vocabulary | None = None) -> Task:
@@ -28,7 +28,20 @@ def read_task_file(path: str | Path, vocabulary: Vocabulary | None = None) -> Ta
     path = Path(path)
     display = yaml_reader.display_path(path)
     try:
-        data = yaml_reader.parse(yaml_reader.read_text(path, display), display)
+        text = yaml_reader.read_text(path, display)
+    except yaml_reader.YamlProblems as error:
+        raise TaskError(f"cannot read task file {display}", error.problems) from None
+    return read_task_text(text, display, vocabulary)
+
+
+def read_task_text(text: str, display: str, vocabulary: Vocabulary | None = None) -> Task:
+    """Read a task from YAML or JSON text (standard input, say); ``display`` names it in messages.
+
+    >>> read_task_text("id: t1\\nurgency: high\\n", "<stdin>").urgency
+    'high'
+    """
+    try:
+        data = yaml_reader.parse(text, display)
     except yaml_reader.YamlProblems as error:
         raise TaskError(f"cannot read task file {display}", error.problems) from None
 

@@ -26,6 +26,7 @@ from typing import Any, BinaryIO, ClassVar
 import yaml
 
 from crowdsourcing_rules.errors import Location, Problem
+from crowdsourcing_rules.rulefiles.syntax import source_line as _line, syntax_problem
 
 MAX_FILE_BYTES = 5_000_000
 MAX_NODES = 200_000
@@ -188,8 +189,10 @@ class _Stop(Exception):
 
 
 class _Builder:
-    def __init__(self, display: str) -> None:
+    def __init__(self, display: str, text: str = "") -> None:
         self.display = display
+        self.text = text
+        self.lines: list[str] | None = None
         self.problems: list[Problem] = []
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[Any, int, int]] = {}  # value, nodes, height
@@ -202,10 +205,16 @@ class _Builder:
         return Location(self.display, mark[0] + 1, mark[1] + 1)
 
     def problem(self, message: str, mark: Mark) -> None:
-        self.problems.append(Problem(message, self.where(mark)))
+        if self.lines is None:  # split once, at the first problem
+            self.lines = self.text.splitlines()
+        line = self.lines[mark[0]] if mark[0] < len(self.lines) else ""
+        self.problems.append(Problem(message, self.where(mark), line=line))
 
     def stop(self, message: str, mark: Mark | None) -> _Stop:
-        self.problems.append(Problem(message, self.where(mark) if mark else Location(self.display)))
+        if mark is None:
+            self.problems.append(Problem(message, Location(self.display)))
+        else:
+            self.problem(message, mark)
         return _Stop()
 
     def grow(self, nodes: int, height: int, mark: Mark) -> int:
@@ -413,16 +422,13 @@ def parse(text: str, display: str) -> object:
         raise YamlProblems(
             [Problem(f"document is {len(text)} characters; the limit is {MAX_FILE_BYTES}", Location(display))]
         )
-    builder = _Builder(display)
+    builder = _Builder(display, text)
     try:
         data = builder.build(_events(text))
     except _Stop:
         raise YamlProblems(builder.problems) from None
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
-        what = " ".join(filter(None, [error.context, error.problem])) or "invalid YAML"
-        raise YamlProblems([*builder.problems, Problem(f"YAML syntax error: {what}", where)]) from None
+        raise YamlProblems([*builder.problems, syntax_problem(error, text, display)]) from None
     except yaml.reader.ReaderError as error:
         line = text.count("\n", 0, error.position) + 1
         column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
@@ -432,6 +438,7 @@ def parse(text: str, display: str) -> object:
                 Problem(
                     f"YAML error: character {_code_point(error.character)} is not allowed in a YAML file",
                     Location(display, line, column),
+                    line=_line(text, line),
                 ),
             ]
         ) from None

@@ -1,0 +1,226 @@
+"""JSON Schemas of task files and decision case files, generated from a vocabulary; and the values
+of the vocabulary's facts in the conditions of the rule-file and policy-layer schemas.
+
+An editor that reads JSON Schema (VS Code with the YAML extension, or any editor with
+yaml-language-server) completes fact names and values and underlines a misspelt one as it is
+typed, before the loader sees the file. The schemas of the built-in vocabulary ship in
+``crowdsourcing_rules/schema/`` beside those of rule files and policy layers; a company whose
+policy declares facts of its own generates its own (``crowdsourcing-rules schema cases --policy
+DIR``), so that its facts are known too. docs/editors.md says how to point an editor at them.
+
+>>> schema = task_schema(default_vocabulary())
+>>> schema["properties"]["urgency"]["enum"]
+['low', 'medium', 'high', 'unknown']
+>>> schema["additionalProperties"]
+False
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from crowdsourcing_rules.model.rules import ORDER_OPS, TEST_OPS
+from crowdsourcing_rules.model.vocabulary import SEVERITIES, FactSpec, Vocabulary, default_vocabulary
+from crowdsourcing_rules.rulefiles.cases import (
+    CASE_KEYS,
+    LIST_OPS,
+    RISK_OPS,
+    RULE_EXPECTATIONS,
+    TEXT_OPS,
+    TOP_KEYS as CASE_TOP_KEYS,
+)
+
+__all__ = ["SCHEMA_FILES", "cases_schema", "schema_text", "shipped_schema", "task_schema", "with_fact_values"]
+
+_DRAFT = "http://json-schema.org/draft-07/schema#"
+_BASE = "https://crowdsourcing-rules.invalid/schema/"
+#: The schema files of ``crowdsourcing_rules/schema/``, by the kind of file they describe
+SCHEMA_FILES = {
+    "rules": "rule-file.schema.json",
+    "policy": "policy-layer.schema.json",
+    "task": "task.schema.json",
+    "cases": "cases.schema.json",
+}
+_ID_PATTERN = "^[A-Za-z][A-Za-z0-9_.\\-]*$"
+
+
+def _fact(spec: FactSpec) -> dict[str, Any]:
+    """The schema of one fact's value."""
+    schema: dict[str, Any] = {"description": spec.description} if spec.description else {}
+    if spec.kind in ("id", "text"):
+        schema.update(type="string", minLength=1 if spec.kind == "id" else 0)
+    elif spec.kind == "list":
+        schema.update(type="array", items={"type": "string"})
+    elif spec.kind == "bool":
+        # true and false, or as text; "unknown" says it is not known
+        schema["enum"] = [True, False, *spec.values]
+    else:
+        schema["enum"] = list(spec.values)
+    return schema
+
+
+def _facts(vocabulary: Vocabulary, *, with_id: bool) -> dict[str, Any]:
+    return {spec.name: _fact(spec) for spec in vocabulary.facts if with_id or spec.name != "id"}
+
+
+def task_schema(vocabulary: Vocabulary | None = None) -> dict[str, Any]:
+    """The schema of a task file: a mapping of the vocabulary's facts, ``id`` required."""
+    vocabulary = vocabulary or default_vocabulary()
+    return {
+        "$schema": _DRAFT,
+        "$id": _BASE + SCHEMA_FILES["task"],
+        "title": "crowdsourcing-rules task file",
+        "description": (
+            "A task: the facts of a piece of work, each from the vocabulary (docs/vocabulary.md); "
+            "facts not given are unknown. Generated from the vocabulary by 'crowdsourcing-rules schema task'."
+        ),
+        "type": "object",
+        "required": [spec.name for spec in vocabulary.facts if spec.required],
+        "additionalProperties": False,
+        "properties": _facts(vocabulary, with_id=True),
+    }
+
+
+def _values(values: tuple[str, ...]) -> dict[str, Any]:
+    return {"enum": list(values)}
+
+
+def _ops(ops: tuple[str, ...], item: dict[str, Any]) -> dict[str, Any]:
+    """A mapping of tests on a list output: each op takes an item or a list of items; ``empty`` a boolean."""
+    one_or_more = {"anyOf": [item, {"type": "array", "items": item}]}
+    return {
+        "type": "object",
+        "minProperties": 1,
+        "additionalProperties": False,
+        "properties": {op: {"type": "boolean"} if op == "empty" else one_or_more for op in ops},
+    }
+
+
+def _expectations(vocabulary: Vocabulary) -> dict[str, Any]:
+    """What a case may expect of each output (see docs/policy.md, decision cases)."""
+    out: dict[str, Any] = {}
+    for output in vocabulary.outputs:
+        if output.kind == "single":
+            value = _values(output.values)
+            out[output.name] = {"anyOf": [value, {"type": "array", "items": value, "minItems": 1}, {"type": "null"}]}
+        elif output.kind == "list":
+            value = _values(output.values)
+            out[output.name] = {"anyOf": [{"type": "array", "items": value}, _ops(LIST_OPS, value)]}
+        elif output.kind == "risks":
+            risk = {
+                "anyOf": [
+                    _values(output.values),
+                    {
+                        "type": "object",
+                        "required": ["id"],
+                        "additionalProperties": False,
+                        "properties": {"id": _values(output.values), "severity": _values(SEVERITIES)},
+                    },
+                ]
+            }
+            out[output.name] = {"anyOf": [{"type": "array", "items": risk}, _ops(RISK_OPS, risk)]}
+        else:  # text_list: text that some item contains
+            text = {"type": "string", "minLength": 1}
+            out[output.name] = {"anyOf": [text, {"type": "array", "items": text}, _ops(TEXT_OPS, text)]}
+    facts = _values(vocabulary.fact_names)
+    out["questions"] = {"anyOf": [{"type": "array", "items": facts}, _ops(LIST_OPS, facts)]}
+    rule_id = {"type": "string", "pattern": _ID_PATTERN}
+    for name in RULE_EXPECTATIONS:
+        out[name] = {"anyOf": [rule_id, {"type": "array", "items": rule_id, "minItems": 1}]}
+    return out
+
+
+def cases_schema(vocabulary: Vocabulary | None = None) -> dict[str, Any]:
+    """The schema of a decision cases file (``*.cases.yaml``): each case's ``given`` facts and
+    ``expect`` outputs from the vocabulary."""
+    vocabulary = vocabulary or default_vocabulary()
+    case_properties = {
+        "id": {"type": "string", "minLength": 1},
+        "description": {"type": "string"},
+        "given": {
+            "description": "the task's facts (its id is the case's)",
+            "type": "object",
+            "additionalProperties": False,
+            "properties": _facts(vocabulary, with_id=False),
+        },
+        "expect": {
+            "description": "only the outputs the case cares about",
+            "type": "object",
+            "minProperties": 1,
+            "additionalProperties": False,
+            "properties": _expectations(vocabulary),
+        },
+        "metadata": {"type": "object"},
+    }
+    assert tuple(case_properties) == CASE_KEYS  # the loader's keys, in its order
+    top = {
+        "cases": {"type": "array", "minItems": 1, "items": {"$ref": "#/definitions/case"}},
+        "metadata": {"description": "Free-form, for the author.", "type": "object"},
+    }
+    assert set(top) == set(CASE_TOP_KEYS)
+    return {
+        "$schema": _DRAFT,
+        "$id": _BASE + SCHEMA_FILES["cases"],
+        "title": "crowdsourcing-rules decision cases file",
+        "description": (
+            "Decision cases (*.cases.yaml): tasks and the outputs expected for them, run by "
+            "'crowdsourcing-rules test'. See docs/policy.md. Generated from the vocabulary by "
+            "'crowdsourcing-rules schema cases'."
+        ),
+        "type": "object",
+        "required": ["cases"],
+        "additionalProperties": False,
+        "properties": top,
+        "definitions": {
+            "case": {
+                "type": "object",
+                "required": ["id", "expect"],
+                "additionalProperties": False,
+                "properties": case_properties,
+            }
+        },
+    }
+
+
+def _fact_test(spec: FactSpec) -> dict[str, Any]:
+    """The tests a condition may make of an enumerated or yes/no fact, with its values only."""
+    values = {"enum": [True, False, *spec.values] if spec.kind == "bool" else list(spec.values)}
+    some = {"type": "array", "minItems": 1, "items": values}
+    ops: dict[str, Any] = {}
+    for op in TEST_OPS:
+        if op in ("in", "not_in"):
+            ops[op] = some
+        elif op == "known":
+            ops[op] = {"type": "boolean"}
+        elif op in ORDER_OPS:
+            if spec.ordered:
+                ops[op] = {"enum": list(spec.scale)}
+        elif op != "contains":  # contains tests a list fact
+            ops[op] = values
+    described = {"description": spec.description} if spec.description else {}
+    tests = {"type": "object", "minProperties": 1, "additionalProperties": False, "properties": ops}
+    return {**described, "anyOf": [values, some, tests]}
+
+
+def with_fact_values(schema: dict[str, Any], vocabulary: Vocabulary | None = None) -> dict[str, Any]:
+    """A rule-file or policy-layer schema whose conditions know the values of the vocabulary's
+    enumerated and yes/no facts: ``urgency: hgh`` is flagged. Other names stay free (derived facts
+    and facts a policy declares are named by the files themselves)."""
+    vocabulary = vocabulary or default_vocabulary()
+    condition = schema["definitions"]["condition"]
+    combinators = {k: v for k, v in condition["properties"].items() if k in ("all", "any", "not")}
+    facts = {s.name: _fact_test(s) for s in vocabulary.facts if s.kind in ("enum", "bool")}
+    condition["properties"] = {**combinators, **facts}
+    return schema
+
+
+def schema_text(schema: dict[str, Any]) -> str:
+    """A schema as the files of ``crowdsourcing_rules/schema/`` are written: indented JSON."""
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def shipped_schema(kind: str) -> str:
+    """The text of a shipped schema file (``rules``, ``policy``, ``task`` or ``cases``)."""
+    return (resources.files("crowdsourcing_rules") / "schema" / SCHEMA_FILES[kind]).read_text(encoding="utf-8")
