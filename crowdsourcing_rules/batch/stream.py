@@ -15,11 +15,12 @@ memory stays flat whatever the number of tasks, and every task gives exactly one
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 
 from crowdsourcing_rules.advisor import Advisor
 from crowdsourcing_rules.batch.pool import AdvisorSpec, decide_in_pool, unpacker
 from crowdsourcing_rules.batch.results import Result, TaskFailure, decide_one
+from crowdsourcing_rules.model.task import TaskInput
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "decide_many"]
 
@@ -27,7 +28,7 @@ DEFAULT_CHUNK_SIZE = 200
 
 
 def decide_many(
-    tasks: Iterable[Mapping[str, object]],
+    tasks: Iterable[TaskInput],
     *,
     advisor: Advisor | None = None,
     workers: int = 1,

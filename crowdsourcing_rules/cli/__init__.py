@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "graph": ("graph", "the graph of rules and facts as text, Mermaid or DOT"),
     "rules": ("rules", "list the rules, or with --diff what the policy layers change"),
     "test": ("cases", "run a policy's decision cases (*.cases.yaml) on the rules with the policy on top"),
+    "schema": ("schema", "print the JSON Schema of a task, a rule file, a cases file or a policy layer"),
+    "serve": ("serve", "serve the rules over HTTP: decide, explain, batch (needs the 'server' extra)"),
 }
 
 

@@ -1,0 +1,10 @@
+"""Collection of the package's doctests: the server's modules import FastAPI, which only the
+``server`` extra installs; without it they are not collected (tests/test_server*.py skip too)."""
+
+from __future__ import annotations
+
+import importlib.util
+
+SERVER_EXTRA = ("fastapi", "fastapi_offline", "uvicorn", "watchfiles")
+
+collect_ignore_glob = [] if all(importlib.util.find_spec(m) for m in SERVER_EXTRA) else ["crowdsourcing_rules/server/*"]
