@@ -28,6 +28,7 @@ from crowdsourcing_rules.server.bodies import JSON_LINES_TYPES, JSON_TYPES, load
 from crowdsourcing_rules.server.problems import (
     PROBLEM_JSON,
     HTTPProblem,
+    ProblemRoute,
     problem_document,
     task_problem,
 )
@@ -35,7 +36,7 @@ from crowdsourcing_rules.server.state import ServerState, Snapshot
 
 __all__ = ["BATCH_CHUNK", "LANGUAGES", "router", "server_state"]
 
-router = APIRouter()
+router = APIRouter(route_class=ProblemRoute)
 #: The languages of the answers: English only for now (codes stay codes in JSON whatever the language).
 LANGUAGES = ("en",)
 BATCH_CHUNK = 64  # tasks decided per trip to a deciding thread in a batch

@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 from crowdsourcing_rules.errors import InputError, Problem
 
@@ -32,6 +34,7 @@ __all__ = [
     "TYPES",
     "HTTPProblem",
     "ProblemResponse",
+    "ProblemRoute",
     "install_handlers",
     "problem_document",
     "problem_entry",
@@ -157,6 +160,29 @@ def _respond(request: Request, problem: HTTPProblem, headers: Mapping[str, str] 
     return ProblemResponse(body, status_code=problem.status, headers=headers)
 
 
+_INTERNAL = "the server could not answer this request; the error is in the server's log"
+
+
+class ProblemRoute(APIRoute):
+    """A route that answers an unexpected exception itself, as a 500 problem document, and logs it
+    with its traceback. (Left to Starlette, the error would be answered too, but raised again to the
+    ASGI server, which then closes the client's connection.)"""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except (HTTPProblem, StarletteHTTPException, RequestValidationError):
+                raise
+            except Exception:
+                log.exception("unexpected error answering %s %s", request.method, request.url.path)
+                return _respond(request, HTTPProblem(500, _INTERNAL))
+
+        return guarded
+
+
 def install_handlers(app: FastAPI) -> None:
     """Answer every error of ``app`` as a problem document: the API's own, Starlette's (404, 405),
     FastAPI's parameter validation (400) and any unexpected exception (500, logged, no internals)."""
@@ -179,10 +205,9 @@ def install_handlers(app: FastAPI) -> None:
         return _respond(request, HTTPProblem(400, "invalid request parameters", problems=problems))
 
     async def unexpected(request: Request, error: Exception) -> ProblemResponse:
-        # The ASGI server logs the traceback (Starlette raises the error again after this answer)
+        # Outside a ProblemRoute: the ASGI server logs the traceback (Starlette raises it again)
         log.error("unexpected %s answering %s %s", type(error).__name__, request.method, request.url.path)
-        detail = "the server could not answer this request; the error is in the server's log"
-        return _respond(request, HTTPProblem(500, detail))
+        return _respond(request, HTTPProblem(500, _INTERNAL))
 
     app.add_exception_handler(HTTPProblem, own)
     app.add_exception_handler(StarletteHTTPException, http)
