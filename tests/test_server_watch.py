@@ -23,7 +23,7 @@ pytest.importorskip("uvicorn")
 pytest.importorskip("watchfiles")
 pytest.importorskip("httpx")
 
-from tests.server_support import ServeProcess, eventually, requests_in_background  # noqa: E402
+from tests.server_support import ServeProcess, eventually, requests_in_background
 
 _T = TypeVar("_T")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -131,12 +131,15 @@ def test_watch_reloads_edits_and_keeps_the_rules_when_an_edit_is_broken(
 
             # 4. a policy layer's file is watched too: a new value of a declared fact
             facts = policy / "facts.yaml"
+            text = facts.read_text(encoding="utf-8")
             edit_until(
                 facts,
-                facts.read_text(encoding="utf-8").replace("[capex, opex, innovation]", "[capex, opex, innovation, grant]"),
-                lambda: True
-                if "grant" in server.client.get("/v1/vocabulary").json()["facts"]["budget_code"]["values"]
-                else None,
+                text.replace("[capex, opex, innovation]", "[capex, opex, innovation, grant]"),
+                lambda: (
+                    True
+                    if "grant" in server.client.get("/v1/vocabulary").json()["facts"]["budget_code"]["values"]
+                    else None
+                ),
                 "the policy's new value to be loaded",
             )
         # no request was dropped or failed while the rules were reloaded
