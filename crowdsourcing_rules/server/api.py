@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -21,8 +21,6 @@ from crowdsourcing_rules._version import __version__
 from crowdsourcing_rules.advisor import Advisor
 from crowdsourcing_rules.batch.results import TaskFailure, UnreadableRow, decide_one
 from crowdsourcing_rules.errors import EngineError, InputError, Problem, closest, did_you_mean
-from crowdsourcing_rules.explanations.answers import Explanation
-from crowdsourcing_rules.model.recommendation import Recommendation
 from crowdsourcing_rules.model.schema import SCHEMAS, schema
 from crowdsourcing_rules.server.bodies import JSON_LINES_TYPES, JSON_TYPES, load_json, parse_json_body, read_body
 from crowdsourcing_rules.server.problems import (
@@ -64,6 +62,16 @@ Questions = Annotated[bool, Query(description="search the unknown facts that cou
 Lang = Annotated[str, Query(description="language of the texts: only 'en' for now")]
 
 
+class _Question(NamedTuple):
+    """What an explanation is asked (the parameters of /v1/explain)."""
+
+    why: list[str] | None
+    why_not: Sequence[str]
+    what_if: bool
+    output: str
+    target: str | None
+
+
 def server_state(request: Request) -> ServerState:
     """The state of the server that received ``request``."""
     state: ServerState = request.app.state.crowdsourcing_rules
@@ -76,9 +84,9 @@ def _check_lang(lang: str) -> None:
         raise HTTPProblem(400, message, problems=[Problem(message, value=lang, suggestion="en")])
 
 
-def _decide(advisor: Advisor, data: object, questions: bool) -> Recommendation:
+def _decide(advisor: Advisor, data: object, questions: bool, trace: bool) -> dict[str, Any]:
     try:
-        return advisor.decide(data, questions=questions)
+        return advisor.decide(data, questions=questions).to_dict(trace=trace)
     except InputError as error:
         raise task_problem(error) from None
     except EngineError as error:
@@ -94,13 +102,13 @@ async def _task(request: Request) -> tuple[ServerState, Any]:
 async def health(request: Request) -> dict[str, Any]:
     """The server is up: its version, rules, engine, and the reloads of ``--watch``."""
     state = server_state(request)
-    advisor = state.snapshot.advisor
+    snapshot = state.snapshot
     return {
         "status": "ok",
         "version": __version__,
-        "rules": len(advisor.ruleset),
-        "engine": advisor.engine,
-        "loaded_at": state.snapshot.loaded_at,
+        "rules": len(snapshot.advisor.ruleset),
+        "engine": snapshot.advisor.engine,
+        "loaded_at": snapshot.loaded_at,
         "watching": state.config.watch,
         "reloads": state.reloads,
         "last_reload_error": state.last_reload_error,
@@ -122,19 +130,18 @@ async def decide(
     """Decide one task: the body is the task's facts, the answer the recommendation."""
     _check_lang(lang)
     state, data = await _task(request)
-    rec = await state.run(_decide, state.snapshot.advisor, data, questions)
-    return JSONResponse(rec.to_dict(trace=trace))
+    return JSONResponse(await state.run(_decide, state.snapshot.advisor, data, questions, trace))
 
 
-def _explain(
-    snapshot: Snapshot, data: object, why_not: Sequence[str], what_if: bool, output: str, target: str | None
-) -> Explanation:
+def _explain(snapshot: Snapshot, data: object, question: _Question) -> dict[str, Any]:
+    why, why_not, what_if, output, target = question
     try:
         task = snapshot.advisor.parse_task(data)
     except InputError as error:
         raise task_problem(error) from None
     try:
-        return snapshot.explainer.explain(task, why_not=why_not, what_if=what_if, output=output, target=target)
+        explanation = snapshot.explainer.explain(task, why_not=why_not, what_if=what_if, output=output, target=target)
+        return explanation.to_dict(why)
     except InputError as error:
         raise task_problem(error) from None
     except EngineError as error:
@@ -167,8 +174,8 @@ async def explain(
     ]
     if unknown:
         raise HTTPProblem(400, "'why' names outputs that do not exist", problems=unknown)
-    explanation = await state.run(_explain, snapshot, data, why_not, what_if, output, target)
-    return JSONResponse(explanation.to_dict(why))
+    question = _Question(why, why_not, what_if, output, target)
+    return JSONResponse(await state.run(_explain, snapshot, data, question))
 
 
 def _row(advisor: Advisor, index: int, number: int, line: bytes, trace: bool, questions: bool, where: str) -> bytes:
