@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
@@ -24,7 +24,7 @@ from crowdsourcing_rules.errors import PolicyWarning
 from crowdsourcing_rules.model.dataflow import upstream
 from crowdsourcing_rules.model.recommendation import Firing, Recommendation
 from crowdsourcing_rules.model.rules import RuleSet
-from crowdsourcing_rules.model.task import Task, parse_task
+from crowdsourcing_rules.model.task import Task, TaskInput, parse_task
 from crowdsourcing_rules.model.vocabulary import UNKNOWN
 from crowdsourcing_rules.rulefiles.layers import LayeredRules, load_layers
 from crowdsourcing_rules.rulefiles.loading import default_rules_path, load_rules, path_list
@@ -162,14 +162,16 @@ class Advisor:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def parse_task(self, data: Mapping[str, object] | Task) -> Task:
-        """Validate a task against this advisor's vocabulary (built-in and declared facts)."""
+    def parse_task(self, data: TaskInput) -> Task:
+        """Validate a task against this advisor's vocabulary (built-in and declared facts); see
+        :func:`~crowdsourcing_rules.model.task.parse_task` for what ``data`` may be."""
         return parse_task(data, self.ruleset.vocabulary)
 
-    def decide(self, task: Mapping[str, object] | Task, *, questions: bool = True) -> Recommendation:
+    def decide(self, task: TaskInput, *, questions: bool = True) -> Recommendation:
         """Decide one task.
 
-        ``task`` is a mapping of facts (validated here) or a :class:`Task`. With ``questions``,
+        ``task`` is a mapping of facts (validated here), a :class:`Task`, or a dataclass, an attrs
+        instance or a pydantic model whose fields are facts. With ``questions``,
         each unknown fact that could change the verdict is tried with every value to find the
         ones that do; turn it off to decide faster.
         """
@@ -273,7 +275,7 @@ _default_advisor: Advisor | None = None
 
 
 def decide(
-    task: Mapping[str, object] | Task,
+    task: TaskInput,
     *,
     rules: Iterable[str | Path] | None = None,
     policy: Iterable[str | Path] | None = (),

@@ -39,6 +39,7 @@ __all__ = [
     "Problem",
     "RuleFileError",
     "TaskError",
+    "closest",
     "did_you_mean",
     "one_of",
     "printable",
@@ -65,6 +66,15 @@ class Location:
 class Problem:
     """One problem found in an input, with where it is and what was expected.
 
+    ``fact`` names the fact at fault when there is one (an unknown fact, a wrong value), ``value``
+    is the value given for it, as given, and ``suggestion`` the closest allowed name or value (the
+    "did you mean" of the message), so that a form or an API client can point at the field without
+    reading the message.
+
+    >>> problem = Problem("unknown fact 'urgncy'", fact="urgncy", value="high", suggestion="urgency")
+    >>> problem.to_dict()["suggestion"]
+    'urgency'
+
     ``line`` is the text of the offending line, shown under the message with a caret at the
     location's column; ``hint`` says how to fix the usual cause (both only where they help, as
     for YAML syntax errors).
@@ -79,6 +89,10 @@ class Problem:
     message: str
     location: Location | None = None
     rule_id: str | None = None
+    fact: str | None = None
+    # Any value a user gave (a list too): compared, never hashed
+    value: object = attrs.field(default=None, hash=False)
+    suggestion: str | None = None
     line: str | None = attrs.field(default=None, eq=False, kw_only=True)
     hint: str | None = attrs.field(default=None, eq=False, kw_only=True)
 
@@ -91,6 +105,18 @@ class Problem:
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return printable(text)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form: the message, the location as ``path:line:col`` (or None), the rule id,
+        the fact, the value given and the suggestion."""
+        return {
+            "message": self.message,
+            "location": str(self.location) if self.location else None,
+            "rule_id": self.rule_id,
+            "fact": self.fact,
+            "value": self.value,
+            "suggestion": self.suggestion,
+        }
 
 
 def _excerpt(line: str, number: int, column: int, width: int = 100) -> str:
@@ -161,14 +187,24 @@ class EngineUnavailableError(EngineError):
     """The requested inference engine cannot run in this environment."""
 
 
+def closest(word: object, choices: Iterable[str]) -> str | None:
+    """The choice closest to ``word``, or None when none is close.
+
+    >>> closest("urgncy", ["urgency", "budget"]), closest("zzz", ["urgency"])
+    ('urgency', None)
+    """
+    matches = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
 def did_you_mean(word: object, choices: Iterable[str]) -> str:
     """Return ``"; did you mean 'x'?"`` for the closest choice, or an empty string.
 
     >>> did_you_mean("urgncy", ["urgency", "budget"])
     "; did you mean 'urgency'?"
     """
-    matches = difflib.get_close_matches(str(word), sorted(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{matches[0]}'?" if matches else ""
+    match = closest(word, choices)
+    return f"; did you mean '{match}'?" if match else ""
 
 
 def one_of(choices: Iterable[str]) -> str:

@@ -94,7 +94,7 @@ def write_cli_reference(path: Path) -> None:
 # The pages index.md lists by name; every other page of docs/ (the development guide, the engine,
 # the knowledge base, the policy guide, performance... as they are written) goes under "More".
 LISTED = {
-    *("index", "getting-started", "concepts", "explanations", "policy"),
+    *("index", "getting-started", "concepts", "explanations", "policy", "serving"),
     *("vocabulary", "knowledge-base", "rule-files", "cli", "api"),
 }
 

@@ -15,7 +15,7 @@ import pytest
 import crowdsourcing_rules as cr
 from crowdsourcing_rules.errors import printable, printable_json, shown
 from crowdsourcing_rules.explanations.explainer import Explainer
-from crowdsourcing_rules.rulefiles import yaml_reader
+from crowdsourcing_rules.rulefiles import files, yaml_reader
 from crowdsourcing_rules.rulefiles.loading import expand_paths
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -254,7 +254,7 @@ def test_the_size_limit_is_counted_while_reading(tmp_path: Path, monkeypatch: py
     monkeypatch.setattr(os, "stat", small)
     assert path.stat().st_size == 10
     with pytest.raises(yaml_reader.YamlProblems, match=f"the limit is {yaml_reader.MAX_FILE_BYTES} bytes"):
-        yaml_reader.read_text(path, "big.yaml")
+        files.read_text(path, "big.yaml")
 
 
 @pytest.mark.parametrize(
@@ -262,7 +262,7 @@ def test_the_size_limit_is_counted_while_reading(tmp_path: Path, monkeypatch: py
 )
 def test_only_regular_files_are_read(path: str, kind: str) -> None:
     with pytest.raises(yaml_reader.YamlProblems, match=f"cannot read file: {kind}, not a regular file"):
-        yaml_reader.read_text(Path(path), path)
+        files.read_text(Path(path), path)
     with pytest.raises(cr.TaskError, match=f"{kind}, not a regular file"):
         cr.read_task_file(path)
 

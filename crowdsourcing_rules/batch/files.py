@@ -26,7 +26,8 @@ from typing import IO, Any
 from crowdsourcing_rules.batch.formats import LIST_SEPARATOR, Format
 from crowdsourcing_rules.batch.results import UnreadableRow, clean_record
 from crowdsourcing_rules.errors import InputError, shown
-from crowdsourcing_rules.rulefiles.yaml_reader import MAX_DEPTH, display_path, open_regular
+from crowdsourcing_rules.rulefiles.files import display_path, open_regular
+from crowdsourcing_rules.rulefiles.yaml_reader import MAX_DEPTH
 
 __all__ = ["MAX_LINE_CHARS", "SURROGATE", "TaskRows", "file_columns", "parquet_available", "progress", "read_rows"]
 

@@ -125,7 +125,7 @@ def decide_one(advisor: Advisor, index: int, task: object, questions: bool) -> R
     if isinstance(task, UnreadableRow):
         return _unreadable(index, task)
     try:
-        return advisor.decide(task, questions=questions)  # type: ignore[arg-type]
+        return advisor.decide(task, questions=questions)
     except CrowdsourcingRulesError as error:
         return TaskFailure.from_error(index, task, error)
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from crowdsourcing_rules.advisor import Advisor
 from crowdsourcing_rules.batch.pool import AdvisorSpec, decide_in_pool, unpacker
 from crowdsourcing_rules.batch.results import Result, TaskFailure, decide_one
-from crowdsourcing_rules.model.task import Task
+from crowdsourcing_rules.model.task import Task, TaskInput
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "decide_many"]
 
@@ -28,7 +28,7 @@ DEFAULT_CHUNK_SIZE = 200
 
 
 def decide_many(
-    tasks: Iterable[Mapping[str, object]],
+    tasks: Iterable[TaskInput],
     *,
     advisor: Advisor | None = None,
     workers: int = 1,
@@ -74,7 +74,7 @@ def decide_many(
 
 
 def _decide_many(
-    tasks: Iterable[Mapping[str, object]],
+    tasks: Iterable[TaskInput],
     advisor: Advisor | None,
     workers: int,
     strict: bool,

@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "fmt": "format rule, policy, case and task files, keeping their comments",
     "schema": "print the JSON Schema of task, case, rule or policy files, for an editor",
     "completion": "print a shell completion script (bash, zsh or tcsh)",
+    "serve": "serve the rules over HTTP: decide, explain, batch (needs the 'server' extra)",
 }
 #: Commands whose module is not named after them (``test`` would read as a test module).
 MODULES = {"test": "cases"}

@@ -26,6 +26,7 @@ __all__ = [
     "UsageError",
     "add_engine_option",
     "add_policy_option",
+    "add_rules_option",
     "add_rules_options",
     "advisor",
     "read_task",
@@ -50,9 +51,13 @@ def add_policy_option(parser: argparse.ArgumentParser) -> None:
     _paths(parser, "--policy", "DIR", "a company's policy layer (file or directory) loaded on top of the rules")
 
 
+def add_rules_option(parser: argparse.ArgumentParser) -> None:
+    _paths(parser, "--rules", "PATH", "rule file or directory to use instead of the shipped defaults", default=None)
+
+
 def add_rules_options(parser: argparse.ArgumentParser) -> None:
     """``--rules``, ``--policy`` and ``--engine``."""
-    _paths(parser, "--rules", "PATH", "rule file or directory to use instead of the shipped defaults", default=None)
+    add_rules_option(parser)
     add_policy_option(parser)
     add_engine_option(parser)
 

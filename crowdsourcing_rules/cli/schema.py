@@ -4,7 +4,6 @@ files or policy layers, for an editor (docs/editors.md)."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from crowdsourcing_rules.cli.common import STDIO, add_policy_option
 
 __all__ = ["KINDS", "configure", "run"]
 
-KINDS = ("task", "cases", "rules", "policy")
+KINDS = ("task", "cases", "rules", "policy")  # rulefiles.schemas.SCHEMAS, without importing the library
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -43,11 +42,7 @@ def run(args: argparse.Namespace) -> int:
         from crowdsourcing_rules.rulefiles.layers import load_layers
 
         vocabulary = load_layers(rule_paths(args), args.policy).ruleset.vocabulary
-    if args.kind in ("rules", "policy"):
-        schema = schemas.with_fact_values(json.loads(schemas.shipped_schema(args.kind)), vocabulary)
-    else:
-        schema = (schemas.task_schema if args.kind == "task" else schemas.cases_schema)(vocabulary)
-    text = schemas.schema_text(schema)
+    text = schemas.schema_text(schemas.schema(args.kind, vocabulary))
     if args.output and str(args.output) != STDIO:
         args.output.write_text(text, encoding="utf-8")
     else:

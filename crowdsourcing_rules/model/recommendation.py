@@ -156,17 +156,27 @@ class Recommendation:
         and with ``trace`` the rules that fired (see :mod:`crowdsourcing_rules.model.text`)."""
         return text.recommendation_text(self.to_dict(), trace=trace)
 
-    def to_json(self) -> str:
+    def to_json(self, *, trace: bool = True) -> str:
         """The JSON form of :meth:`to_dict`, indented."""
-        return printable_json(json.dumps(self.to_dict(), indent=2, ensure_ascii=False))
+        return printable_json(json.dumps(self.to_dict(trace=trace), indent=2, ensure_ascii=False))
 
     def _repr_html_(self) -> str:
         """The recommendation as HTML, for notebooks (see :mod:`crowdsourcing_rules.model.html`)."""
         return html.recommendation_html(self.to_dict())
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form: every output of the vocabulary, plus ``task_id`` and ``engine``."""
-        return _fields(self)
+    def to_dict(self, *, trace: bool = True) -> dict[str, Any]:
+        """The JSON form: every output of the vocabulary, plus ``task_id``, ``questions``,
+        ``engine`` and, with ``trace`` (the default), the fired rules; without it the trace is left
+        out (the answer is several times smaller).
+
+        >>> rec = Recommendation("t1", "yes", trace=[])
+        >>> "trace" in rec.to_dict(trace=False), rec.to_dict()["trace"]
+        (False, [])
+        """
+        data = _fields(self)
+        if not trace:
+            del data["trace"]
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Recommendation:

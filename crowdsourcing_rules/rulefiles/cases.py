@@ -29,6 +29,7 @@ from crowdsourcing_rules.model.recommendation import Recommendation
 from crowdsourcing_rules.model.task import Task, parse_task
 from crowdsourcing_rules.model.vocabulary import SEVERITIES, Vocabulary
 from crowdsourcing_rules.rulefiles import yaml_reader
+from crowdsourcing_rules.rulefiles.files import read_document
 from crowdsourcing_rules.rulefiles.loading import CASE_FILE_SUFFIXES, is_case_file_name
 
 __all__ = ["RULE_EXPECTATIONS", "Case", "Expectation", "find_case_files", "load_cases", "show"]
@@ -165,9 +166,8 @@ def load_cases(paths: Iterable[str | Path], vocabulary: Vocabulary, rule_ids: It
     reader = _CaseReader(vocabulary, frozenset(rule_ids))
     for path in paths:
         path = Path(path)
-        display = yaml_reader.display_path(path)
         try:
-            data = yaml_reader.parse(yaml_reader.read_text(path, display), display)
+            display, data = read_document(path)
         except yaml_reader.YamlProblems as error:
             reader.problems.extend(error.problems)
             continue

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from crowdsourcing_rules.errors import Location, did_you_mean, one_of
+from crowdsourcing_rules.errors import Location, closest, did_you_mean, one_of
 from crowdsourcing_rules.model.rules import ORDER_OPS, TEST_OPS, AllOf, AnyOf, Condition, Not, Test
 from crowdsourcing_rules.model.vocabulary import Vocabulary
 from crowdsourcing_rules.rulefiles import yaml_reader
@@ -91,6 +91,8 @@ class ConditionReader:
                 "or a fact that some rule derives)",
                 key_at,
                 rule_id,
+                fact=name,
+                suggestion=closest(name, names),
             )
             return []
         if isinstance(raw, Mapping):
@@ -187,6 +189,9 @@ class ConditionReader:
                 f"{name!r} has no value {text!r}; expected {one_of(allowed)}{did_you_mean(text, allowed)}",
                 at,
                 rule_id,
+                fact=name,
+                value=text,
+                suggestion=closest(text, allowed),
             )
             return None
         return text

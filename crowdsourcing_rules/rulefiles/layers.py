@@ -34,7 +34,7 @@ from crowdsourcing_rules.errors import Location, Problem, RuleFileError, did_you
 from crowdsourcing_rules.model.conditions import Conjunction, normal_form
 from crowdsourcing_rules.model.rules import Rule, RuleSet
 from crowdsourcing_rules.model.vocabulary import Vocabulary, default_vocabulary
-from crowdsourcing_rules.rulefiles import yaml_reader
+from crowdsourcing_rules.rulefiles import files as files_, yaml_reader
 from crowdsourcing_rules.rulefiles.loading import expand_paths, path_list
 from crowdsourcing_rules.rulefiles.parser import Document, ParsedRule, RuleParser
 
@@ -135,7 +135,7 @@ def load_layers(
         files, found = expand_paths(paths)
         problems.extend(found)
         for file in files:
-            display = yaml_reader.display_path(file)
+            display = files_.display_path(file)
             if display in layer_of:
                 problems.append(
                     Problem(f"file is loaded twice: in layer {layer_of[display]} and {number}", Location(display))
@@ -143,7 +143,7 @@ def load_layers(
                 continue
             layer_of[display] = number
             try:
-                data = yaml_reader.parse(yaml_reader.read_text(file, display), display)
+                _display, data = files_.read_document(file)
             except yaml_reader.YamlProblems as error:
                 problems.extend(error.problems)
                 continue

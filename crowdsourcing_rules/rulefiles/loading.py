@@ -17,6 +17,7 @@ from crowdsourcing_rules.errors import Location, Problem, RuleFileError
 from crowdsourcing_rules.model.rules import RuleSet
 from crowdsourcing_rules.model.vocabulary import Vocabulary, default_vocabulary
 from crowdsourcing_rules.rulefiles import yaml_reader
+from crowdsourcing_rules.rulefiles.files import read_document
 from crowdsourcing_rules.rulefiles.parser import Document, RuleParser
 
 __all__ = [
@@ -127,9 +128,8 @@ def load_rules(paths: Iterable[str | Path], *, vocabulary: Vocabulary | None = N
     files, problems = expand_paths(paths)
     documents: list[Document] = []
     for file in files:
-        display = yaml_reader.display_path(file)
         try:
-            documents.append(Document(display, yaml_reader.parse(yaml_reader.read_text(file, display), display)))
+            documents.append(Document(*read_document(file)))
         except yaml_reader.YamlProblems as error:
             problems.extend(error.problems)
     return parse_rule_documents(documents, vocabulary=vocabulary, problems=problems)

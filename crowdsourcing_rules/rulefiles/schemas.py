@@ -10,7 +10,7 @@ DIR``), so that its facts are known too. docs/editors.md says how to point an ed
 
 >>> schema = task_schema(default_vocabulary())
 >>> schema["properties"]["urgency"]["enum"]
-['low', 'medium', 'high', 'unknown']
+['low', 'medium', 'high', 'unknown', None]
 >>> schema["additionalProperties"]
 False
 """
@@ -22,6 +22,7 @@ from importlib import resources
 from typing import Any
 
 from crowdsourcing_rules.model.rules import ORDER_OPS, TEST_OPS
+from crowdsourcing_rules.model.task import MAX_TEXT
 from crowdsourcing_rules.model.vocabulary import SEVERITIES, FactSpec, Vocabulary, default_vocabulary
 from crowdsourcing_rules.rulefiles.cases import (
     CASE_KEYS,
@@ -32,7 +33,18 @@ from crowdsourcing_rules.rulefiles.cases import (
     TOP_KEYS as CASE_TOP_KEYS,
 )
 
-__all__ = ["SCHEMA_FILES", "cases_schema", "schema_text", "shipped_schema", "task_schema", "with_fact_values"]
+__all__ = [
+    "SCHEMAS",
+    "SCHEMA_FILES",
+    "cases_schema",
+    "fact_schema",
+    "recommendation_schema",
+    "schema",
+    "schema_text",
+    "shipped_schema",
+    "task_schema",
+    "with_fact_values",
+]
 
 _DRAFT = "http://json-schema.org/draft-07/schema#"
 _BASE = "https://crowdsourcing-rules.invalid/schema/"
@@ -43,26 +55,34 @@ SCHEMA_FILES = {
     "task": "task.schema.json",
     "cases": "cases.schema.json",
 }
+#: The kinds of file :func:`schema` describes.
+SCHEMAS: tuple[str, ...] = tuple(SCHEMA_FILES)
 _ID_PATTERN = "^[A-Za-z][A-Za-z0-9_.\\-]*$"
 
 
-def _fact(spec: FactSpec) -> dict[str, Any]:
-    """The schema of one fact's value."""
-    schema: dict[str, Any] = {"description": spec.description} if spec.description else {}
-    if spec.kind in ("id", "text"):
-        schema.update(type="string", minLength=1 if spec.kind == "id" else 0)
+def fact_schema(spec: FactSpec) -> dict[str, Any]:
+    """The schema of one fact's value; ``null`` is allowed for a fact that is not given
+    (``unknown``), except for the id."""
+    out: dict[str, Any] = {"description": spec.description} if spec.description else {}
+    if spec.kind == "id":
+        # text, or an integer (a spreadsheet's or a database's), read as its decimal text
+        out.update(type=["string", "integer"], minLength=1, maxLength=MAX_TEXT, pattern=r"\S")
+    elif spec.kind == "text":
+        out.update(type=["string", "null"], maxLength=MAX_TEXT)
     elif spec.kind == "list":
-        schema.update(type="array", items={"type": "string"})
+        out.update(type=["array", "null"], items={"type": "string", "maxLength": MAX_TEXT}, default=[])
     elif spec.kind == "bool":
-        # true and false, or as text; "unknown" says it is not known
-        schema["enum"] = [True, False, *spec.values]
+        out.update(enum=[True, False, *spec.values, None], default="unknown")
     else:
-        schema["enum"] = list(spec.values)
-    return schema
+        out.update(enum=[*spec.values, None], default="unknown")
+        if spec.ordered:
+            order = ", ".join(spec.scale)
+            out["description"] = f"{spec.description} (ordered, lowest first: {order})".lstrip()
+    return out
 
 
 def _facts(vocabulary: Vocabulary, *, with_id: bool) -> dict[str, Any]:
-    return {spec.name: _fact(spec) for spec in vocabulary.facts if with_id or spec.name != "id"}
+    return {spec.name: fact_schema(spec) for spec in vocabulary.facts if with_id or spec.name != "id"}
 
 
 def task_schema(vocabulary: Vocabulary | None = None) -> dict[str, Any]:
@@ -184,6 +204,54 @@ def cases_schema(vocabulary: Vocabulary | None = None) -> dict[str, Any]:
     }
 
 
+def recommendation_schema(vocabulary: Vocabulary | None = None) -> dict[str, Any]:
+    """The JSON Schema of ``Recommendation.to_dict()``: each output of the vocabulary (a single
+    output is None when no rule concludes it), ``task_id``, ``questions``, ``engine`` and the
+    ``trace`` (left out by ``to_dict(trace=False)``)."""
+    vocabulary = vocabulary or default_vocabulary()
+    text = {"type": "string"}
+    properties: dict[str, Any] = {"task_id": text}
+    for output in vocabulary.outputs:
+        value = {"type": "string", "enum": list(output.values)} if output.values else text
+        described = {"description": output.description} if output.description else {}
+        if output.kind == "single":
+            properties[output.name] = {**described, "enum": [*output.values, None]}
+        elif output.kind == "risks":
+            risk = {
+                "type": "object",
+                "properties": {
+                    "id": value,
+                    "severity": {"enum": list(SEVERITIES)},
+                    "mitigations": {"type": "array", "items": text},
+                    "rules": {"type": "array", "items": text},
+                },
+                "required": ["id", "severity", "mitigations", "rules"],
+            }
+            properties[output.name] = {**described, "type": "array", "items": risk}
+        else:
+            properties[output.name] = {**described, "type": "array", "items": value if output.values else text}
+    properties["questions"] = {
+        "description": "unknown facts whose answer could change the verdict",
+        "type": "array",
+        "items": {"type": "string", "enum": list(vocabulary.fact_names)},
+    }
+    properties["trace"] = {
+        "description": "the rules that fired, in order",
+        "type": "array",
+        "items": {"type": "object"},
+    }
+    properties["engine"] = text
+    return {
+        "$schema": _DRAFT,
+        "$id": _BASE + "recommendation.schema.json",
+        "title": "crowdsourcing-rules recommendation",
+        "type": "object",
+        "properties": properties,
+        "required": [name for name in properties if name != "trace"],
+        "additionalProperties": False,
+    }
+
+
 def _fact_test(spec: FactSpec) -> dict[str, Any]:
     """The tests a condition may make of an enumerated or yes/no fact, with its values only."""
     values = {"enum": [True, False, *spec.values] if spec.kind == "bool" else list(spec.values)}
@@ -224,3 +292,16 @@ def schema_text(schema: dict[str, Any]) -> str:
 def shipped_schema(kind: str) -> str:
     """The text of a shipped schema file (``rules``, ``policy``, ``task`` or ``cases``)."""
     return (resources.files("crowdsourcing_rules") / "schema" / SCHEMA_FILES[kind]).read_text(encoding="utf-8")
+
+
+def schema(kind: str, vocabulary: Vocabulary | None = None) -> dict[str, Any]:
+    """The schema of a kind of file, one of :data:`SCHEMAS`, for a vocabulary (a company's declared
+    facts included): ``task`` and ``cases`` generated, ``rules`` and ``policy`` as shipped with the
+    vocabulary's facts and values in their conditions."""
+    if kind == "task":
+        return task_schema(vocabulary)
+    if kind == "cases":
+        return cases_schema(vocabulary)
+    if kind not in SCHEMA_FILES:
+        raise ValueError(f"unknown schema {kind!r}; expected one of {', '.join(SCHEMAS)}")
+    return with_fact_values(json.loads(shipped_schema(kind)), vocabulary)

@@ -19,6 +19,7 @@ from crowdsourcing_rules.errors import Location, Problem, TaskError
 from crowdsourcing_rules.model.task import Task, parse_task
 from crowdsourcing_rules.model.vocabulary import Vocabulary
 from crowdsourcing_rules.rulefiles import yaml_reader
+from crowdsourcing_rules.rulefiles.files import display_path, read_text
 
 __all__ = ["read_task_file", "read_task_text"]
 
@@ -26,9 +27,9 @@ __all__ = ["read_task_file", "read_task_text"]
 def read_task_file(path: str | Path, vocabulary: Vocabulary | None = None) -> Task:
     """Read a task from a YAML or JSON file; problems are located at their line in the file."""
     path = Path(path)
-    display = yaml_reader.display_path(path)
+    display = display_path(path)
     try:
-        text = yaml_reader.read_text(path, display)
+        text = read_text(path, display)
     except yaml_reader.YamlProblems as error:
         raise TaskError(f"cannot read task file {display}", error.problems) from None
     return read_task_text(text, display, vocabulary)

@@ -14,14 +14,10 @@ load in a few tens of milliseconds, where ruamel.yaml's round-trip loader took a
 
 from __future__ import annotations
 
-import errno
 import math
-import os
 import re
-import stat
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
-from typing import Any, BinaryIO, ClassVar
+from typing import Any, ClassVar
 
 import yaml
 
@@ -359,58 +355,6 @@ def _events(text: str, parser_class: Any = None) -> Iterator[Any]:
             dispose()
 
 
-# -- reading files -----------------------------------------------------------------------------
-
-
-_FILE_KINDS = (
-    (stat.S_ISDIR, "a directory"),
-    (stat.S_ISFIFO, "a FIFO (named pipe)"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
-def open_regular(path: Path) -> BinaryIO:
-    """Open a regular file for reading, in binary; anything else (a directory, a FIFO, a device
-    such as ``/dev/zero``, a socket) raises ``OSError`` saying what it is.
-
-    The file is opened without blocking (opening a FIFO for reading would wait for a writer) and
-    checked once open, so what is read is what was checked.
-    """
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    try:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):
-            kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
-            raise OSError(errno.EINVAL, f"{kind}, not a regular file", str(path))
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(descriptor, True)
-        return os.fdopen(descriptor, "rb")
-    except BaseException:
-        os.close(descriptor)
-        raise
-
-
-def read_text(path: Path, display: str) -> str:
-    """Read a regular file as UTF-8 text, within the size limit (counted as it is read: the size a
-    file reports is not trusted)."""
-    try:
-        with open_regular(path) as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-            if len(data) > MAX_FILE_BYTES:
-                size = os.fstat(handle.fileno()).st_size
-                told = f"{size} bytes" if size > MAX_FILE_BYTES else f"more than {MAX_FILE_BYTES} bytes"
-                raise YamlProblems([Problem(f"file is {told}; the limit is {MAX_FILE_BYTES} bytes", Location(display))])
-    except OSError as error:
-        raise YamlProblems([Problem(f"cannot read file: {error.strerror}", Location(display))]) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise YamlProblems([Problem(f"file is not UTF-8 text (byte {error.start})", Location(display))]) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")  # line ends as a text file reads them
-
-
 def parse(text: str, display: str) -> object:
     """Parse one YAML document; raise :class:`YamlProblems` for syntax errors or unsafe content.
 
@@ -485,14 +429,6 @@ def item_location(sequence: object, index: int, display: str) -> Location:
     """Where an item of a sequence is written."""
     mark = _mark(sequence, "item_marks", index)
     return Location(display, mark[0] + 1, mark[1] + 1) if mark else node_location(sequence, display)
-
-
-def display_path(path: Path) -> str:
-    """A path as shown in messages: relative to the working directory when below it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def plain(value: object, *, text_keys: bool = False) -> Any:
