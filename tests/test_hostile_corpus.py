@@ -324,8 +324,8 @@ CASES = [
          check=error_mentions(0, "tasks.jsonl:1", "key 'urgency' appears twice")),
     # 4. explain honours --policy as decide does (a policy-declared fact included)
     Case("explain --policy", lambda f: None,
-         ["explain", str(CARD_TASK), "--policy", str(POLICY), "--format", "json", "--what-if-output", "crowdsource"], 0, QUIET,
-         one_line=False),
+         ["explain", str(CARD_TASK), "--policy", str(POLICY), "--format", "json",
+          "--what-if-output", "crowdsource"], 0, QUIET, one_line=False),
     Case("explain --policy with a policy's own fact", policy_fact_task,
          ["explain", "task.yaml", "--policy", str(POLICY)], 0, QUIET, one_line=False),
     # 12. outputs that cannot be written: one line, nothing decided
