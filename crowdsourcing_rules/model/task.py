@@ -161,6 +161,12 @@ def _coerce(spec: FactSpec, raw: object) -> tuple[FactValue, str | None]:
             return (), f"fact {name!r} must be a list of text; item {_describe(bad[0])} is not text"
         if any(len(item) > MAX_TEXT for item in raw):
             return (), f"fact {name!r} has an item longer than {MAX_TEXT} characters"
+        outside = [item for item in raw if spec.values and item not in spec.values]
+        if outside:
+            return (), (
+                f"fact {name!r} has item {_describe(outside[0])}; expected items of {one_of(spec.values)}"
+                f"{did_you_mean(outside[0], spec.values)}"
+            )
         return tuple(raw), None
     # enum and bool: strings from a closed set; booleans accepted for yes/no facts
     value = raw

@@ -22,7 +22,7 @@ VERDICTS = {"yes", "no", "with_conditions"}
 
 def _value(spec: FactSpec) -> st.SearchStrategy[Any]:
     if spec.kind == "list":
-        return st.lists(st.sampled_from(["graphic design", "French law", "statistics"]), max_size=2)
+        return st.lists(st.sampled_from(spec.values or ["graphic design", "French law", "statistics"]), max_size=2)
     if spec.kind in ("text", "id"):
         return st.just("x")
     if spec.kind == "bool":
