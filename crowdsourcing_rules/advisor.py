@@ -21,6 +21,7 @@ from crowdsourcing_rules.engine.agenda import DEFAULT_MAX_FIRINGS, Engine, Resol
 from crowdsourcing_rules.engine.compiling import CompiledRules, compile_rules
 from crowdsourcing_rules.engine.engines import EngineName, make_engine
 from crowdsourcing_rules.errors import PolicyWarning
+from crowdsourcing_rules.model import platforms, policy
 from crowdsourcing_rules.model.dataflow import upstream
 from crowdsourcing_rules.model.recommendation import Firing, Recommendation
 from crowdsourcing_rules.model.rules import RuleSet
@@ -171,23 +172,25 @@ class Advisor:
         """Decide one task.
 
         ``task`` is a mapping of facts (validated here), a :class:`Task`, or a dataclass, an attrs
-        instance or a pydantic model whose fields are facts. With ``questions``,
-        each unknown fact that could change the verdict is tried with every value to find the
-        ones that do; turn it off to decide faster.
+        instance or a pydantic model whose fields are facts. With ``questions``, each unknown fact
+        that could change the verdict (a finer fact only when the coarser one it refines is unknown
+        too) is tried with every value to find the ones that do: they are the recommendation's
+        ``questions``, and it is ``provisional`` when there are any. Turn it off to decide faster
+        (then ``questions`` is empty and ``provisional`` false: nothing was searched).
         """
         task = self.parse_task(task)
         with self._lock:
             run, verdict_facts = self._run, self._verdict_facts
         rec = self._evaluate(run, task)
         if questions and rec.crowdsource is not None:
-            facts = task.facts
+            facts, vocabulary = task.facts, run.compiled.vocabulary
             asked = tuple(
                 name
                 for name in verdict_facts
-                if facts.get(name) == UNKNOWN and self._changes_verdict(run, task, name, rec.crowdsource)
+                if vocabulary.open_question(name, facts) and self._changes_verdict(run, task, name, rec.crowdsource)
             )
             if asked:
-                rec = _evolve(rec, questions=asked)
+                rec = _evolve(rec, questions=asked, provisional=True)
         return rec
 
     def _changes_verdict(self, run: _Run, task: Task, name: str, verdict: str) -> bool:
@@ -216,13 +219,14 @@ class Advisor:
             for r in fired
         )
         single = resolved.single
+        services = resolved.lists["service_types"]
         return Recommendation(
             task_id=task.id,
             crowdsource=single["crowdsource"],
             conditions=resolved.conditions,
             crowd_types=resolved.lists["crowd_types"],
             granularity=single["granularity"],
-            service_types=resolved.lists["service_types"],
+            service_types=services,
             manage_crowd_directly=single["manage_crowd_directly"],
             crowd_model=single["crowd_model"],
             preselection=single["preselection"],
@@ -230,6 +234,9 @@ class Advisor:
             objectives=resolved.lists["objectives"],
             risks=resolved.risks,
             plan=resolved.plan,
+            # Computed from the rules' conclusions, after them (docs/vocabulary.md, "computed")
+            service_notes=policy.service_notes((r.rule for r in fired), services),
+            platform_examples=platforms.examples(services[0] if services else None, task.facts),
             trace=trace,
             engine=engine.name,
         )

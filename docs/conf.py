@@ -55,7 +55,7 @@ def _cell(text: str) -> str:
 
 def write_vocabulary_tables(path: Path) -> None:
     """The facts and outputs of the built-in vocabulary, as Markdown tables."""
-    from crowdsourcing_rules.model.vocabulary import RISK_IDS, SEVERITIES, default_vocabulary
+    from crowdsourcing_rules.model.vocabulary import COMPUTED, RISK_IDS, SEVERITIES, default_vocabulary
 
     vocabulary = default_vocabulary()
     lines = ["## Input facts", "", "| fact | kind | values | what |", "|---|---|---|---|"]
@@ -63,12 +63,26 @@ def write_vocabulary_tables(path: Path) -> None:
         values = ", ".join(f"`{v}`" for v in spec.values)
         if spec.ordered:
             values += " (ordered, lowest first; `unknown` is never ordered)"
+        if spec.kind == "list" and spec.values:
+            values = "items from " + values
         kind = spec.kind + (", required" if spec.required else "")
-        lines.append(f"| `{spec.name}` | {kind} | {values or '-'} | {_cell(spec.description)} |")
+        what = spec.description + (f" (refines `{spec.refines}`)" if spec.refines else "")
+        lines.append(f"| `{spec.name}` | {kind} | {values or '-'} | {_cell(what)} |")
     lines += ["", "## Outputs", "", "| output | kind | values | what |", "|---|---|---|---|"]
     for output in vocabulary.outputs:
         values = ", ".join(f"`{v}`" for v in output.values) or "free text"
-        lines.append(f"| `{output.name}` | {output.kind} | {values} | {_cell(output.description)} |")
+        what = output.description + (f" (at most {output.max_items})" if output.max_items else "")
+        lines.append(f"| `{output.name}` | {output.kind} | {values} | {_cell(what)} |")
+    lines += [
+        "",
+        "## Computed outputs",
+        "",
+        "Computed by the advisor once the rules have run; no rule concludes or reads them.",
+        "",
+    ]
+    lines += ["| output | kind | what |", "|---|---|---|"]
+    for output in COMPUTED:
+        lines.append(f"| `{output.name}` | {output.kind} | {_cell(output.description)} |")
     lines += ["", f"Risk severities, lowest first: {', '.join(f'`{s}`' for s in SEVERITIES)}.", ""]
     lines.append(f"The {len(RISK_IDS)} risk ids are the values of `risks` above.")
     _write(path, "\n".join(lines) + "\n")

@@ -303,7 +303,8 @@ def _brute_force(ruleset: cr.RuleSet, inputs: cr.RuleSet | None = None) -> tuple
         spec = vocabulary.fact(fact)
         if spec.kind == "list":
             tested = sorted({str(t.value) for r in inputs for t in r.tests if t.fact == fact})
-            options.append([[], *([v] for v in tested), tested, ["something else"]])
+            other = next((v for v in spec.values if v not in tested), None) if spec.values else "something else"
+            options.append([[], *([v] for v in tested), tested, *([[other]] if other else [])])
         else:
             options.append(list(spec.values))
     advisor = cr.Advisor(ruleset, engine="reference")

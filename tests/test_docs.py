@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import crowdsourcing_rules as cr
+from crowdsourcing_rules.model.vocabulary import COMPUTED
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -49,7 +50,8 @@ def test_every_page_is_built(site: Path) -> None:
 def test_vocabulary_page_lists_every_fact_and_output(site: Path) -> None:
     text = (site / "vocabulary.html").read_text(encoding="utf-8")
     vocabulary = cr.default_vocabulary()
-    for name in [*vocabulary.fact_names, *(o.name for o in vocabulary.outputs)]:
+    computed = [o.name for o in COMPUTED]
+    for name in [*vocabulary.fact_names, *(o.name for o in vocabulary.outputs), *computed]:
         assert f'<code class="docutils literal notranslate"><span class="pre">{name}</span></code>' in text, name
 
 

@@ -102,3 +102,31 @@ def test_parts_render_alone(explainer: Explainer) -> None:
 def test_undecided_recommendation() -> None:
     text = "".join(parse(cr.Recommendation(task_id="t", crowdsource=None)._repr_html_()).text)
     assert "UNDECIDED" in text
+
+
+def test_provisional_service_notes_and_examples_are_shown_escaped() -> None:
+    """The version-3 outputs: the provisional sentence, each service type with why it fits, and the
+    main service's examples as links, all escaped."""
+    rec = cr.Recommendation(
+        task_id="t",
+        crowdsource="yes",
+        service_types=("contest_platform", "self_service_marketplace"),
+        provisional=True,
+        service_notes={"contest_platform": f"many entries {HOSTILE}", "self_service_marketplace": "one hire"},
+        platform_examples=(
+            {
+                "name": "Kaggle <b>",
+                "service_type": "contest_platform",
+                "url": "https://k.example/?a=1&b=2",
+                "note": "n",
+            },
+        ),
+    )
+    checker = parse(rec._repr_html_())
+    text = "".join(checker.text)
+    assert "Provisional: some facts are unknown" in text
+    assert f"contest_platform: many entries {HOSTILE}" in text
+    assert "Examples to check, not endorsements: Kaggle <b>" in text
+    assert "a" in checker.tags and "li" in checker.tags
+    plain = rec.to_text(trace=False)
+    assert "Provisional:" in plain and "- self_service_marketplace: one hire" in plain

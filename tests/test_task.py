@@ -137,3 +137,15 @@ def test_replace_keeps_declared_facts(write_rules) -> None:
     vocabulary = cr.load_rules([folder]).vocabulary
     task = cr.parse_task({"id": "t", "budget_code": "capex"}, vocabulary)
     assert task.replace(urgency="high").budget_code == "capex"
+
+
+def test_a_list_fact_with_values_takes_only_those() -> None:
+    """regulated_domains (vocabulary version 3) is a list of values from a closed set."""
+    task = cr.Task.from_dict({"id": "t", "regulated_domains": ["financial", "export_control"]})
+    assert task.regulated_domains == ("financial", "export_control")
+    with pytest.raises(cr.TaskError) as caught:
+        cr.Task.from_dict({"id": "t", "regulated_domains": ["finance"]})
+    [problem] = caught.value.problems
+    assert "fact 'regulated_domains' has item 'finance'" in problem.message
+    assert "did you mean 'financial'?" in problem.message
+    assert cr.Task.from_dict({"id": "t", "skills_needed": ["anything at all"]}).skills_needed == ("anything at all",)

@@ -1,9 +1,10 @@
 """The YAML reader (``_yaml``): the same data and locations as ruamel.yaml's round-trip loader.
 
 The library read YAML with ruamel.yaml until loading the default rules had to become fast (issue
-7); ruamel stays here as the oracle: every YAML file of the repository and of the shared cases, and
-generated documents, must read to the same values with the same locations, except where the
-differences below are intended (dates stay text, merge keys and non-core tags are refused).
+7); ruamel stays here as the oracle: every YAML file of the repository (the documented cases of
+tests/knowledge_base/cases included), and generated documents, must read to the same values with
+the same locations, except where the differences below are intended (dates stay text, merge keys
+and non-core tags are refused).
 """
 
 from __future__ import annotations
@@ -23,15 +24,12 @@ from crowdsourcing_rules.errors import Location, Problem
 from crowdsourcing_rules.rulefiles import yaml_reader as _yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 
 
 def _repository_yaml() -> list[Path]:
     # The project's own folders only: virtual environments and build output hold YAML of others.
     folders = ("rules", "examples", "tests", "docs", "crowdsourcing_rules", "benchmarks")
     files = [p for folder in folders for p in (ROOT / folder).rglob("*.yaml") if "_build" not in p.parts]
-    if SHARED.is_dir():
-        files += sorted(SHARED.rglob("*.yaml"))
     return sorted(files)
 
 

@@ -130,6 +130,9 @@ def _pack(r: Recommendation) -> tuple[Any, ...]:
         tuple((k.id, k.severity, k.mitigations, k.rules) for k in r.risks),
         r.plan,
         r.questions,
+        r.provisional,
+        tuple(r.service_notes.items()),
+        tuple(e.to_dict() for e in r.platform_examples),
         tuple(f.rule_id for f in r.trace),
         tuple(
             (n, tuple((o.output, o.value, o.by, o.reason) for o in f.overridden))
@@ -154,7 +157,8 @@ def unpacker(advisor: Advisor) -> Callable[[_Sent], list[Result]]:
 
     def recommendation(packed: tuple[Any, ...]) -> Recommendation:
         (task_id, crowdsource, conditions, crowd_types, granularity, service_types, manage, model,
-         preselection, howe, objectives, packed_risks, plan, questions, fired, lost, engine) = packed  # fmt: skip
+         preselection, howe, objectives, packed_risks, plan, questions, provisional, notes, examples, fired, lost,
+         engine) = packed  # fmt: skip
         trace = [plain[rule_id] for rule_id in fired]
         for n, conclusions in lost:
             trace[n] = firing(fired[n], conclusions)
@@ -173,6 +177,9 @@ def unpacker(advisor: Advisor) -> Callable[[_Sent], list[Result]]:
             risks=tuple(map(risk, packed_risks)),
             plan=plan,
             questions=questions,
+            provisional=provisional,
+            service_notes=dict(notes),
+            platform_examples=examples,
             trace=trace,
             engine=engine,
         )

@@ -19,7 +19,7 @@ import attrs
 from crowdsourcing_rules.advisor import Advisor
 from crowdsourcing_rules.errors import CrowdsourcingRulesError, EngineError, InputError, Problem, TaskError, shown
 from crowdsourcing_rules.model.recommendation import Recommendation
-from crowdsourcing_rules.model.vocabulary import OUTPUTS
+from crowdsourcing_rules.model.vocabulary import COMPUTED, OUTPUTS
 
 __all__ = [
     "LIST_COLUMNS",
@@ -32,15 +32,19 @@ __all__ = [
     "result_row",
 ]
 
-#: Columns of a decided row, in order (``decide_frame``, and the files of the ``batch`` command).
+#: Columns of a decided row, in order (``decide_frame``, and the files of the ``batch`` command):
+#: the outputs the rules conclude, then those computed after them, the fired rules, the error.
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "task_id",
-    *(output.name for output in OUTPUTS),
-    "questions",
+    *(output.name for output in (*OUTPUTS, *COMPUTED)),
     "fired",
     "error",
 )
-LIST_COLUMNS = frozenset({output.name for output in OUTPUTS if output.kind != "single"} | {"questions", "fired"})
+#: Columns that hold a list in a row: list outputs, risks by id, text lists, questions, service
+#: notes ("service_type: why"), platform examples by name, fired rules.
+LIST_COLUMNS = frozenset(
+    {output.name for output in (*OUTPUTS, *COMPUTED) if output.kind not in ("single", "flag")} | {"fired"}
+)
 
 
 def _problems(problems: Iterable[Problem]) -> tuple[Problem, ...]:
@@ -131,7 +135,8 @@ def decide_one(advisor: Advisor, index: int, task: object, questions: bool) -> R
 
 
 def result_row(result: Result) -> dict[str, Any]:
-    """A result as one flat row of :data:`OUTPUT_COLUMNS` (lists stay lists; risks by id).
+    """A result as one flat row of :data:`OUTPUT_COLUMNS` (lists stay lists; risks and platform
+    examples by name; service notes as ``service_type: why`` lines).
 
     >>> import crowdsourcing_rules as cr
     >>> row = result_row(next(cr.decide_many([{"id": "t1"}])))
@@ -159,6 +164,9 @@ def result_row(result: Result) -> dict[str, Any]:
         "risks": list(result.risk_ids),
         "plan": list(result.plan),
         "questions": list(result.questions),
+        "provisional": result.provisional,
+        "service_notes": [f"{service}: {note}" for service, note in result.service_notes.items()],
+        "platform_examples": [example.name for example in result.platform_examples],
         "fired": list(result.fired),
         "error": None,
     }

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import attrs
 
-from crowdsourcing_rules.model.policy import EMPTIED_BY_NO, NOT_APPLICABLE, VERDICT_RANK
+from crowdsourcing_rules.model.policy import EMPTIED_BY_NO, NOT_APPLICABLE, VERDICT_RANK, capped, rank as _rank
 from crowdsourcing_rules.model.recommendation import Override, Risk
 from crowdsourcing_rules.model.rules import Conclusion, Rule
 from crowdsourcing_rules.model.vocabulary import OUTPUTS, SEVERITIES
@@ -45,10 +45,6 @@ class Resolved:
         if output in ("conditions", "plan"):
             return ("present",) if getattr(self, output) else ()
         return ()
-
-
-def _rank(rule: Rule, position: int = 0) -> tuple[int, str, int]:
-    return (-rule.salience, rule.id, position)
 
 
 def resolve(fired: Sequence[Rule]) -> Resolved:
@@ -108,7 +104,10 @@ def resolve(fired: Sequence[Rule]) -> Resolved:
         for value, remover in removed.items():
             for rule in adders.get(value, ()):
                 lose(rule, output, value, remover.id, "removed by another rule")
-        lists[output] = tuple(v for v in sorted(best, key=best.__getitem__) if v not in removed)
+        lists[output], dropped = capped(output, [v for v in sorted(best, key=best.__getitem__) if v not in removed])
+        for value in dropped:
+            for rule in adders[value]:
+                lose(rule, output, value, "policy", f"at most {len(lists[output])} values are kept, best first")
 
     # Risks
     by_id: dict[str, dict[str, object]] = {}

@@ -15,7 +15,7 @@ import html
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from crowdsourcing_rules.model.text import VERDICT_WORDS, source_text
+from crowdsourcing_rules.model.text import EXAMPLES_WORDS, PROVISIONAL_WORDS, VERDICT_WORDS, source_text
 
 __all__ = ["CELL", "MUTED", "SEVERITY_COLOURS", "escape", "join", "recommendation_html", "table", "verdict_badge"]
 
@@ -62,13 +62,15 @@ def recommendation_html(rec: Mapping[str, Any]) -> str:
 
     parts = [f'<div class="crowdsourcing-rules recommendation"><p><strong>Task {escape(rec["task_id"])}</strong> ']
     parts.append(verdict_badge(rec.get("crowdsource")) + "</p>")
+    if rec.get("provisional"):
+        parts.append(f"<p><em>{escape(PROVISIONAL_WORDS)}</em></p>")
     conditions = rec.get("conditions") or ()
     if conditions:
         parts.append("<p>Conditions:</p><ul>" + "".join(f"<li>{escape(c)}</li>" for c in conditions) + "</ul>")
     glance = [
         ("Crowd", join(rec.get("crowd_types") or ())),
         ("Granularity", single("granularity")),
-        ("Service", join(rec.get("service_types") or ())),
+        ("Service", _services(rec)),
         ("Manage the crowd directly", single("manage_crowd_directly")),
         ("Crowd model", single("crowd_model")),
         ("Preselection", single("preselection")),
@@ -117,3 +119,21 @@ def recommendation_html(rec: Mapping[str, Any]) -> str:
         parts.append(f"<details><summary>Rules fired ({len(trace)})</summary><ol>{fired}</ol></details>")
     parts.append(f'<p style="color:{MUTED}">engine: {escape(rec.get("engine", "durable-rules"))}</p></div>')
     return "".join(parts)
+
+
+def _services(rec: Mapping[str, Any]) -> str:
+    """The service types, each with the reason it fits, and the main one's platform examples."""
+    services, notes = rec.get("service_types") or (), rec.get("service_notes") or {}
+    if not notes:
+        shown = join(services)
+    else:
+        shown = "<ul>" + "".join(
+            f"<li><strong>{escape(s)}</strong>" + (f": {escape(notes[s])}" if s in notes else "") + "</li>"
+            for s in services
+        )
+        shown += "</ul>"
+    examples = rec.get("platform_examples") or ()
+    if examples:
+        links = ", ".join(f'<a href="{escape(e["url"])}">{escape(e["name"])}</a>' for e in examples)
+        shown += f'<span style="color:{MUTED}">{escape(EXAMPLES_WORDS)}: {links}</span>'
+    return shown

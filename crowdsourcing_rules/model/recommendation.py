@@ -10,6 +10,7 @@ import attrs
 
 from crowdsourcing_rules.errors import Location, printable_json
 from crowdsourcing_rules.model import html, text
+from crowdsourcing_rules.model.platforms import PlatformExample
 from crowdsourcing_rules.model.rules import Source
 
 __all__ = ["Firing", "Override", "Recommendation", "Risk"]
@@ -19,10 +20,20 @@ def _tuple(value: Any) -> tuple[Any, ...]:
     return tuple(value)
 
 
+def _notes(value: Mapping[str, str]) -> dict[str, str]:
+    return dict(value)
+
+
+def _examples(value: Any) -> tuple[PlatformExample, ...]:
+    return tuple(e if isinstance(e, PlatformExample) else PlatformExample.from_dict(e) for e in value)
+
+
 def _json(value: Any) -> Any:
     """A field's JSON form: tuples as lists, values that have ``to_dict`` as their dict."""
     if isinstance(value, tuple):
         return [_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json(item) for key, item in value.items()}
     to_dict = getattr(value, "to_dict", None)
     return to_dict() if to_dict is not None else value
 
@@ -96,7 +107,7 @@ class Firing:
             rule_id=data["rule"],
             description=data.get("description", ""),
             salience=data.get("salience", 0),
-            source=Source(src["citation"], src["status"], src.get("url"), src.get("note")),
+            source=Source(src["citation"], src["status"], src.get("url"), src.get("note"), src.get("keys", ())),
             location=_parse_location(data.get("location")),
             stratum=data.get("stratum", 0),
             overridden=tuple(Override.from_dict(o) for o in data.get("overridden", ())),
@@ -117,8 +128,11 @@ class Recommendation:
     """What the rules concluded for one task.
 
     Single-valued outputs are ``None`` when no rule concluded them; list outputs are tuples, best
-    fit first. ``trace`` lists the fired rules in firing order. :meth:`to_dict` gives the JSON form
-    of ``VOCABULARY.md``.
+    fit first. ``questions`` (the unknown facts that would change the verdict) and ``provisional``
+    come from the advisor's search for them; ``service_notes`` says why each service type fits, and
+    ``platform_examples`` are examples of the main service type (to check, not endorsements).
+    ``trace`` lists the fired rules in firing order. :meth:`to_dict` gives the JSON form of the
+    vocabulary (docs/vocabulary.md), its keys in this order.
     """
 
     task_id: str
@@ -135,6 +149,9 @@ class Recommendation:
     risks: tuple[Risk, ...] = attrs.field(converter=_tuple, default=())
     plan: tuple[str, ...] = attrs.field(converter=_tuple, default=())
     questions: tuple[str, ...] = attrs.field(converter=_tuple, default=())
+    provisional: bool = False
+    service_notes: dict[str, str] = attrs.field(converter=_notes, factory=dict, hash=False)
+    platform_examples: tuple[PlatformExample, ...] = attrs.field(converter=_examples, default=())
     trace: tuple[Firing, ...] = attrs.field(converter=_tuple, default=(), repr=False)
     engine: str = "durable-rules"
 
@@ -196,6 +213,9 @@ class Recommendation:
             risks=tuple(Risk.from_dict(r) for r in data.get("risks", ())),
             plan=data.get("plan", ()),
             questions=data.get("questions", ()),
+            provisional=data.get("provisional", False),
+            service_notes=data.get("service_notes", {}),
+            platform_examples=data.get("platform_examples", ()),
             trace=tuple(Firing.from_dict(f) for f in data.get("trace", ())),
             engine=data.get("engine", "durable-rules"),
         )

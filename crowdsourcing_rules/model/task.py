@@ -216,6 +216,13 @@ def _coerce(spec: FactSpec, raw: object) -> tuple[FactValue, tuple[str, str | No
             return (), (f"fact {name!r} must be a list of text; item {_describe(bad[0])} is not text", None)
         if any(len(item) > MAX_TEXT for item in items):
             return (), (f"fact {name!r} has an item longer than {MAX_TEXT} characters", None)
+        outside = [item for item in items if spec.values and item not in spec.values]
+        if outside:
+            message = (
+                f"fact {name!r} has item {_describe(outside[0])}; expected items of {one_of(spec.values)}"
+                f"{did_you_mean(outside[0], spec.values)}"
+            )
+            return (), (message, closest(outside[0], spec.values))
         return items, None
     # enum and bool: strings from a closed set; booleans accepted for yes/no facts
     value = raw

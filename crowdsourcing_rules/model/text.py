@@ -23,7 +23,7 @@ from typing import Any
 
 from crowdsourcing_rules.errors import printable
 
-__all__ = ["VERDICT_WORDS", "recommendation_text", "source_text"]
+__all__ = ["EXAMPLES_WORDS", "PROVISIONAL_WORDS", "VERDICT_WORDS", "recommendation_text", "source_text"]
 
 #: The verdict in words, as the text and the HTML views show it.
 VERDICT_WORDS: Mapping[str | None, str] = {
@@ -32,6 +32,12 @@ VERDICT_WORDS: Mapping[str | None, str] = {
     "with_conditions": "YES, WITH CONDITIONS",
     None: "UNDECIDED: no rule concluded a verdict",
 }
+#: What the text and HTML views say of a provisional recommendation.
+PROVISIONAL_WORDS = (
+    "Provisional: some facts are unknown that could change this verdict; answer the questions below and decide again."
+)
+#: How the text and HTML views introduce the platform examples.
+EXAMPLES_WORDS = "Examples to check, not endorsements"
 
 
 def _wrap(text: str, indent: str) -> str:
@@ -52,12 +58,21 @@ def recommendation_text(rec: Mapping[str, Any], *, trace: bool = True) -> str:
         return ", ".join(rec.get(name) or ()) or none
 
     lines = [f"Task {rec['task_id']}", f"  Crowdsource: {VERDICT_WORDS[rec.get('crowdsource')]}"]
+    if rec.get("provisional"):
+        lines.append(_wrap(PROVISIONAL_WORDS, "  "))
     for condition in rec.get("conditions") or ():
         lines.append(_wrap(f"- {condition}", "      "))
     lines += [
         f"  Crowd:        {listed('crowd_types')}",
         f"  Granularity:  {rec.get('granularity') or none}",
         f"  Service:      {listed('service_types')}",
+    ]
+    for service, note in (rec.get("service_notes") or {}).items():
+        lines.append(_wrap(f"- {service}: {note}", "      "))
+    if rec.get("platform_examples"):
+        names = ", ".join(f"{e['name']} ({e['url']})" for e in rec["platform_examples"])
+        lines.append(_wrap(f"{EXAMPLES_WORDS}: {names}", "      "))
+    lines += [
         f"  Manage crowd directly: {rec.get('manage_crowd_directly') or none}",
         f"  Crowd model:  {rec.get('crowd_model') or none}    Preselection: {rec.get('preselection') or none}",
     ]

@@ -23,7 +23,14 @@ from typing import Any
 
 from crowdsourcing_rules.model.rules import ORDER_OPS, TEST_OPS
 from crowdsourcing_rules.model.task import MAX_TEXT
-from crowdsourcing_rules.model.vocabulary import SEVERITIES, FactSpec, Vocabulary, default_vocabulary
+from crowdsourcing_rules.model.vocabulary import (
+    COMPUTED,
+    SEVERITIES,
+    FactSpec,
+    OutputSpec,
+    Vocabulary,
+    default_vocabulary,
+)
 from crowdsourcing_rules.rulefiles.cases import (
     CASE_KEYS,
     LIST_OPS,
@@ -204,43 +211,53 @@ def cases_schema(vocabulary: Vocabulary | None = None) -> dict[str, Any]:
     }
 
 
-def recommendation_schema(vocabulary: Vocabulary | None = None) -> dict[str, Any]:
-    """The JSON Schema of ``Recommendation.to_dict()``: each output of the vocabulary (a single
-    output is None when no rule concludes it), ``task_id``, ``questions``, ``engine`` and the
-    ``trace`` (left out by ``to_dict(trace=False)``)."""
-    vocabulary = vocabulary or default_vocabulary()
+def _output_schema(output: OutputSpec, vocabulary: Vocabulary) -> dict[str, Any]:
+    """The schema of one output's value in ``Recommendation.to_dict()``."""
     text = {"type": "string"}
-    properties: dict[str, Any] = {"task_id": text}
-    for output in vocabulary.outputs:
-        value = {"type": "string", "enum": list(output.values)} if output.values else text
-        described = {"description": output.description} if output.description else {}
-        if output.kind == "single":
-            properties[output.name] = {**described, "enum": [*output.values, None]}
-        elif output.kind == "risks":
-            risk = {
-                "type": "object",
-                "properties": {
-                    "id": value,
-                    "severity": {"enum": list(SEVERITIES)},
-                    "mitigations": {"type": "array", "items": text},
-                    "rules": {"type": "array", "items": text},
-                },
-                "required": ["id", "severity", "mitigations", "rules"],
-            }
-            properties[output.name] = {**described, "type": "array", "items": risk}
-        else:
-            properties[output.name] = {**described, "type": "array", "items": value if output.values else text}
-    properties["questions"] = {
-        "description": "unknown facts whose answer could change the verdict",
-        "type": "array",
-        "items": {"type": "string", "enum": list(vocabulary.fact_names)},
-    }
+    value = {"type": "string", "enum": list(output.values)} if output.values else text
+    described: dict[str, Any] = {"description": output.description} if output.description else {}
+    if output.kind == "single":
+        return {**described, "enum": [*output.values, None]}
+    if output.kind == "flag":
+        return {**described, "type": "boolean"}
+    if output.kind == "notes":
+        return {**described, "type": "object", "additionalProperties": text}
+    if output.kind == "fact_list":
+        return {**described, "type": "array", "items": {"type": "string", "enum": list(vocabulary.fact_names)}}
+    if output.kind == "examples":
+        fields = ("name", "service_type", "url", "note")
+        example = {"type": "object", "properties": dict.fromkeys(fields, text), "required": list(fields)}
+        return {**described, "type": "array", "items": example}
+    if output.kind == "risks":
+        risk = {
+            "type": "object",
+            "properties": {
+                "id": value,
+                "severity": {"enum": list(SEVERITIES)},
+                "mitigations": {"type": "array", "items": text},
+                "rules": {"type": "array", "items": text},
+            },
+            "required": ["id", "severity", "mitigations", "rules"],
+        }
+        return {**described, "type": "array", "items": risk}
+    limit = {"maxItems": output.max_items} if output.max_items is not None else {}
+    return {**described, "type": "array", "items": value, **limit}
+
+
+def recommendation_schema(vocabulary: Vocabulary | None = None) -> dict[str, Any]:
+    """The JSON Schema of ``Recommendation.to_dict()``: ``task_id``, every output the rules
+    conclude and every output computed after them (a single output is None when no rule concludes
+    it), the ``trace`` (left out by ``to_dict(trace=False)``) and the ``engine``."""
+    vocabulary = vocabulary or default_vocabulary()
+    properties: dict[str, Any] = {"task_id": {"type": "string"}}
+    for output in (*vocabulary.outputs, *COMPUTED):
+        properties[output.name] = _output_schema(output, vocabulary)
     properties["trace"] = {
         "description": "the rules that fired, in order",
         "type": "array",
         "items": {"type": "object"},
     }
-    properties["engine"] = text
+    properties["engine"] = {"type": "string"}
     return {
         "$schema": _DRAFT,
         "$id": _BASE + "recommendation.schema.json",
