@@ -176,15 +176,14 @@ def many_task_facts(count: int) -> cr.RuleSet:
     return ruleset(*(rule(f"r{n:03d}", f"{{f{n:03d}: a}}") for n in range(count)), facts=facts)
 
 
-def test_rules_testing_more_task_facts_than_durable_rules_allows(fresh_warnings: None) -> None:
-    """65 rules each testing its own declared fact crashed durable-rules (its alpha network fans
-    out to 64 properties at most): refused before it is reached."""
-    with pytest.raises(EngineUnavailableError, match="the rules test 65 different task facts"):
-        cr.Advisor(many_task_facts(65), engine="durable-rules")
-    with pytest.warns(RuntimeWarning):
-        advisor = cr.Advisor(many_task_facts(65))
-    assert len(advisor.decide({"id": "t", "f000": "a", "f064": "a"}).trace) == 2
-    assert len(both(many_task_facts(64), {"id": "t", "f000": "a", "f063": "a"}, repeat=1)["trace"]) == 2
+def test_rules_testing_more_task_facts_than_one_ruleset_carries(fresh_warnings: None) -> None:
+    """65 rules each testing its own declared fact crashed durable-rules: 65 nodes pending while the
+    task is matched (error 303), then the deletion of that session aborted the process. They are now
+    split over two rulesets, without a fallback (tests/test_durable_scale.py runs such cases in
+    child processes)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(both(many_task_facts(65), {"id": "t", "f000": "a", "f064": "a"}, repeat=1)["trace"]) == 2
 
 
 def test_durable_rules_refusing_a_rule_names_it(fresh_warnings: None) -> None:

@@ -1,7 +1,8 @@
 """The durable-rules engine: the only module that imports ``durable``.
 
-durable-rules does the matching: each compiled rule is one durable-rules rule in one ruleset, and
-its Rete network, in the C extension, reports which rules a fact activates. The agenda
+durable-rules does the matching: each conjunction of a compiled rule is a durable-rules rule (one
+per slice of a long value list) in one of the engine's rulesets, and their Rete networks, in the C
+extension, report which rules a fact activates. The agenda
 (``engine.infer``) decides what fires. What this module works around (see ``docs/engine.md``):
 
 - ``durable.engine.Host`` starts two timer threads that re-arm themselves forever, and calls a
@@ -16,15 +17,23 @@ its Rete network, in the C extension, reports which rules a fact activates. The 
 - Asserting a fact that no rule matches is reported as "not handled"; we assert only what some
   condition reads, and treat it as "nothing activated".
 - Identical facts cannot be asserted twice in a session: the agenda asserts each item once.
-- A ruleset name can be registered once: each engine has a unique name, and deletes its ruleset
-  from the C engine when closed or garbage-collected.
-- The C engine reads strings as C strings and has fixed-size tables: a NUL character or a lone
-  surrogate in a value crashed the process or made it refuse the ruleset (seen here), as did a rule
-  joining more than 16 facts or rules testing more than 64 task facts. Values never reach it: each
-  value a pattern tests is replaced by a short token, and a value no pattern tests by one token that
-  matches nothing. Rule sets beyond its limits are refused before they reach it
-  (:func:`limits_problems`), and an error it raises while compiling becomes an
-  :class:`EngineUnavailableError` that names the rules it refuses.
+- A ruleset name can be registered once: each ruleset has a unique name, and the engine deletes
+  its rulesets from the C engine when closed or garbage-collected.
+- The C engine reads strings as C strings: a NUL character or a lone surrogate in a value crashed
+  the process or made it refuse the ruleset (seen here). Values never reach it: each value a
+  pattern tests is replaced by a short token, and a value no pattern tests by one token that
+  matches nothing.
+- The C engine has fixed-size tables, and past them it hangs with the GIL held, aborts the process,
+  or fails while a task is decided (:mod:`.durable_limits` says which, and counts them). The rules
+  are split into several rulesets, each measured within every table before it is created
+  (:mod:`.durable_shards`); each receives the facts its rules read, and their activations merge
+  (the agenda is ours). A rule that fits in no ruleset is refused before any ruleset is created,
+  with its place in the file (:func:`limits_problems`), and an error the C engine raises anyway
+  becomes an :class:`EngineUnavailableError` that names the rules it refuses.
+- Deleting a session in which no action has started frees pointers the C engine never set, and
+  aborts the process (``free(): invalid size``, a segmentation fault): a rule matching every task
+  makes every session start an action, and a session in which an assertion failed, or no action
+  started, is never deleted (see :meth:`DurableEngine.session`).
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from crowdsourcing_rules.engine.compiling import CompiledRule, CompiledRules
+from crowdsourcing_rules.engine.durable_shards import Ruleset, Sharding, shard
 from crowdsourcing_rules.errors import EngineError, EngineUnavailableError, Problem
 from crowdsourcing_rules.model.conditions import Conjunction, ItemTest
 
@@ -51,16 +61,22 @@ with warnings.catch_warnings():
     except ImportError as error:  # pragma: no cover - depends on the environment
         raise EngineUnavailableError(f"durable-rules cannot be imported: {error}") from error
 
-__all__ = ["MAX_PATTERNS", "MAX_TASK_FACTS", "DurableEngine", "limits_problems"]
+__all__ = ["MAX_RULES", "DurableEngine", "limits_problems"]
 
 _LOCK = threading.RLock()
 _string = json.encoder.encode_basestring  # a str as a JSON string literal (json's C encoder)
 _NAMES = itertools.count(1)
 _SESSION_RULE = "session"  # not r<index>: never mistaken for a compiled rule
 
-# Limits of durable-rules 2.0.28's C engine, measured here: one more crashed the process.
-MAX_PATTERNS = 16  # patterns (facts joined) in one rule, or in one alternative of an 'any'
-MAX_TASK_FACTS = 64  # distinct task facts tested: the fan-out of its alpha network
+# Rules of one ruleset; the C engine's limit is 4,096. durable-rules scans every action of a ruleset
+# each time it starts one, so a decision activating A rules of a ruleset of R rules costs A x R, while
+# each more ruleset costs a C call per fact. Measured with benchmarks/ruleset_cap.py (generated rules,
+# median decision, every cap in one process on the same tasks, load average 3.5-4.5 on 2 cores):
+#   1,000 rules:  cap 250 12.9 ms, 500 10.4, 1,000 9.9, 4,096 9.8
+#   5,000 rules:  cap 250 32.8 ms, 500 29.9, 1,000 30.7, 2,000 52.1, 4,096 55.5
+#   20,000 rules: cap 500 287 ms, 1,000 282, 2,000 269, 4,096 501
+# 1,000 is as fast as the best cap at every size (and as one ruleset where the rules fit in one).
+MAX_RULES = 1000
 _NO_MATCH = "~"  # the token of a value that no pattern tests
 
 
@@ -78,32 +94,6 @@ class _Tokens:
         if item.values is None:
             return item
         return ItemTest(item.space, item.name, frozenset(self(v) for v in item.values), item.positive)
-
-
-def limits_problems(compiled: CompiledRules) -> list[Problem]:
-    """What durable-rules cannot carry in these rules, located at the rules concerned."""
-    problems = []
-    for rule in compiled.rules:
-        for conjunction in rule.conjunctions:
-            counts = [len(items) for items in _item_alternatives(conjunction.items)] or [0]
-            count = 1 + (rule.stratum > 0) + max(counts)
-            if count > MAX_PATTERNS:
-                problems.append(
-                    Problem(
-                        f"the condition joins {count} facts (list items, derived facts, outputs); "
-                        f"durable-rules allows {MAX_PATTERNS}",
-                        rule.rule.location,
-                        rule.id,
-                    )
-                )
-                break
-    if len(compiled.task_facts) > MAX_TASK_FACTS:
-        problems.append(
-            Problem(
-                f"the rules test {len(compiled.task_facts)} different task facts; durable-rules allows {MAX_TASK_FACTS}"
-            )
-        )
-    return problems
 
 
 def _value_pattern(values: frozenset[str] | None) -> list[dict[str, Any]]:
@@ -222,93 +212,162 @@ def rule_definitions(rule: CompiledRule, tokens: _Tokens | None = None) -> list[
     return [{"all": _patterns(rule, c, items, "")} for c, items in groups]
 
 
+def _definitions(compiled: CompiledRules, tokens: _Tokens) -> dict[str, dict[str, Any]]:
+    """durable-rules rule r<index>_<n>: alternative n of rule <index> (a rule that never holds has none)."""
+    return {
+        f"r{rule.index}_{n}": alternative
+        for rule in compiled.rules
+        for n, alternative in enumerate(rule_definitions(rule, tokens))
+    }
+
+
+def _sharding(definitions: dict[str, dict[str, Any]]) -> Sharding:
+    # Deleting the state of a session in which no action has run crashes the process (seen here: a
+    # rule waiting for a list item that never came). This rule activates on every task, and every
+    # ruleset has a copy: every session has completed an action in every ruleset before it is deleted.
+    return shard({**definitions, _SESSION_RULE: {"all": [{"t": {"kind": "task"}}]}}, _SESSION_RULE, MAX_RULES)
+
+
+def limits_problems(compiled: CompiledRules) -> list[Problem]:
+    """The rules durable-rules cannot carry within the limits of its C engine, located in their files.
+
+    Each rule is checked against the network the C engine would build (:mod:`.durable_limits`),
+    after the rewriting that keeps rule sets within them (:mod:`.durable_shards`): a rule is listed
+    only if it fits in no ruleset, even alone.
+    """
+    definitions = _definitions(compiled, _Tokens(compiled))
+    return _refusals(compiled, _sharding(definitions).refused) if definitions else []
+
+
+def _refusals(compiled: CompiledRules, refused: tuple[tuple[str, tuple[str, ...]], ...]) -> list[Problem]:
+    problems: dict[tuple[int, str], Problem] = {}
+    for name, found in refused:
+        rule = compiled.rules[_index(name)]
+        for message in found:
+            problems.setdefault((rule.index, message), Problem(message, rule.rule.location, rule.id))
+    return [problems[key] for key in sorted(problems)]
+
+
+def _index(name: str) -> int:
+    """The compiled rule of a durable-rules rule name: r<index>_<n>, or r<index>_<n>.<slice>."""
+    return int(name[1:].partition("_")[0])
+
+
 class DurableEngine:
-    """Rules compiled into one durable-rules ruleset; one session per task."""
+    """Rules compiled into durable-rules rulesets (one when they fit); one session per task."""
 
     name = "durable-rules"
 
     def __init__(self, compiled: CompiledRules) -> None:
         self._compiled = compiled
         self._sids = itertools.count(1)
-        self._ruleset_name = f"crowdsourcing_rules_{next(_NAMES)}"
         self._closed = False
-        problems = limits_problems(compiled)
-        if problems:
-            raise EngineUnavailableError(_describe("durable-rules cannot run these rules", problems))
         self._tokens = _Tokens(compiled)
-        # durable-rules rule r<index>_<n>: alternative n of rule <index> (a rule that can never hold has none)
-        definition = {
-            f"r{rule.index}_{n}": alternative
-            for rule in compiled.rules
-            for n, alternative in enumerate(rule_definitions(rule, self._tokens))
-        }
-        self._empty = not definition
-        # Deleting the state of a session in which no action has run crashes the process (seen
-        # here: a rule waiting for a list item that never came). This rule activates on every task,
-        # so every session has completed an action before it is deleted.
-        definition[_SESSION_RULE] = {"all": [{"t": {"kind": "task"}}]}
-        self._handle: int | None = None
-        if self._empty:
+        self._handles: tuple[int, ...] = ()
+        self._rulesets: tuple[Ruleset, ...] = ()
+        self._readers: dict[Any, tuple[int, ...]] = {}
+        self._task_facts: tuple[tuple[str, ...] | None, ...] = ()
+        self.leaked = 0  # sessions never deleted, because deleting them could abort the process
+        definitions = _definitions(compiled, self._tokens)
+        if not definitions:
+            self._finalizer = weakref.finalize(self, _delete_rulesets, ())
             return
+        sharding = _sharding(definitions)
+        if sharding.refused:
+            raise EngineUnavailableError(
+                _describe("durable-rules cannot run these rules", _refusals(compiled, sharding.refused))
+            )
+        base = f"crowdsourcing_rules_{next(_NAMES)}"
+        handles: list[int] = []
         with _LOCK:
-            try:
-                handle = durable_rules_engine.create_ruleset(self._ruleset_name, json.dumps(definition))
-            except Exception as error:
-                raise EngineUnavailableError(self._compile_failure(error)) from error
-        self._handle = handle
-        self._finalizer = weakref.finalize(self, _delete_ruleset, handle)
+            for ruleset in sharding.rulesets:
+                try:
+                    handles.append(durable_rules_engine.create_ruleset(f"{base}_{len(handles)}", ruleset.definition))
+                except Exception as error:
+                    _delete_rulesets(tuple(handles))
+                    raise EngineUnavailableError(self._compile_failure(error, ruleset)) from error
+        self._handles = tuple(handles)
+        self._rulesets = sharding.rulesets
+        self._finalizer = weakref.finalize(self, _delete_rulesets, self._handles)
+        readers: dict[Any, list[int]] = {}
+        for k, ruleset in enumerate(self._rulesets):
+            for key in [*ruleset.items, *ruleset.strata]:
+                readers.setdefault(key, []).append(k)
+        # the rulesets whose rules test an item (space, name) or a stratum marker: no other needs it
+        self._readers = {key: tuple(ks) for key, ks in readers.items()}
+        everything = compiled.task_facts
+        # the task facts each ruleset reads (None: all of them), within the properties of one fact
+        self._task_facts = tuple(None if r.task_facts == everything else r.task_facts for r in self._rulesets)
 
-    def _compile_failure(self, error: Exception) -> str:
-        """Say which rules durable-rules refuses, trying each alone (called with the lock held)."""
-        problems = []
-        for rule in self._compiled.rules:
-            alternatives = rule_definitions(rule, self._tokens)
-            if not alternatives:
-                continue
+    def _compile_failure(self, error: Exception, ruleset: Ruleset) -> str:
+        """Say which rules durable-rules refuses, trying each alone (called with the lock held).
+
+        Not expected: every ruleset was measured within the limits first. Each rule alone is within
+        them too (the counts only grow as rules are added), so the probes are safe to create.
+        """
+        definition = json.loads(ruleset.definition)
+        session = definition.pop(_SESSION_RULE)
+        failing: dict[int, str] = {}
+        for name, rule in definition.items():
             try:
                 handle = durable_rules_engine.create_ruleset(
-                    f"crowdsourcing_rules_probe_{next(_NAMES)}",
-                    json.dumps({f"r{n}": alternative for n, alternative in enumerate(alternatives)}),
+                    f"crowdsourcing_rules_probe_{next(_NAMES)}", json.dumps({_SESSION_RULE: session, name: rule})
                 )
             except Exception as rule_error:
-                problems.append(Problem(f"durable-rules refuses this rule: {rule_error}", rule.rule.location, rule.id))
+                failing.setdefault(_index(name), f"durable-rules refuses this rule: {rule_error}")
             else:
-                _delete_ruleset(handle)
+                _delete_rulesets((handle,))
+        rules = self._compiled.rules
+        problems = [Problem(message, rules[i].rule.location, rules[i].id) for i, message in sorted(failing.items())]
         if not problems:
             problems.append(Problem(f"durable-rules refuses the rule set as a whole: {error}"))
         return _describe("durable-rules cannot compile these rules", problems)
 
+    @property
+    def rulesets(self) -> int:
+        """How many durable-rules rulesets hold the rules."""
+        return len(self._handles)
+
     def close(self) -> None:
-        """Delete the ruleset from durable-rules' C engine; the engine cannot be used afterwards."""
+        """Delete the rulesets from durable-rules' C engine; the engine cannot be used afterwards."""
         with _LOCK:
             self._closed = True
-            if not self._empty:
-                self._finalizer()
+            self._finalizer()
 
     @contextmanager
     def session(self) -> Iterator[_DurableSession]:
+        """A session in every ruleset, deleted where that is safe when the context exits.
+
+        durable-rules' ``delete_state`` frees two pointers that only starting an action sets: on a
+        session in which no action started (an assertion failed, or the task never came) it frees
+        garbage and aborts the process. Such a session is left in the C engine instead (counted in
+        :attr:`leaked`; each ruleset holds at most 1,024 live sessions, then refuses new ones).
+        """
         with _LOCK:
             if self._closed:
                 raise EngineError("this engine is closed")
-            sid = str(next(self._sids))
-            session = _DurableSession(self, sid)
+            session = _DurableSession(self, str(next(self._sids)))
             try:
                 yield session
             finally:
-                if session.used:
-                    with contextlib.suppress(Exception):  # no state exists when nothing matched
-                        durable_rules_engine.delete_state(self._handle, sid)
+                for handle, state in zip(self._handles, session.states, strict=True):
+                    if state == _ACTED:
+                        with contextlib.suppress(Exception):
+                            durable_rules_engine.delete_state(handle, session.sid)
+                    elif state != _UNTOUCHED:
+                        self.leaked += 1
 
-    def _assert(self, fact: str) -> list[int]:
-        """Assert one fact (JSON text); return the indices of the rules it activated.
+    def _assert(self, session: _DurableSession, k: int, fact: str) -> list[int]:
+        """Assert one fact (JSON text) into ruleset k; return the indices of the rules it activated.
 
         This is what ``Host.assert_fact`` does, less what we do not use: the host would call a
         Python action per activation, with the session state encoded to JSON and back around each
         call. We only need the names of the activated rules, which the C engine gives directly.
         """
-        if self._empty:
-            return []
-        handle = self._handle
+        handle = self._handles[k]
+        states = session.states
+        if states[k] == _UNTOUCHED:
+            states[k] = _ASSERTED
         try:
             code, state = durable_rules_engine.assert_fact(handle, fact)
             if code in (1, 2):  # 1: no condition reads this fact; 2: already asserted (the agenda asserts once)
@@ -317,15 +376,21 @@ class DurableEngine:
             started = durable_rules_engine.start_action_for_state(handle, state if code == 0 else 0)
             message = started[1] if started else None
             while message:
+                states[k] = _ACTED
                 # The message is {"<rule name>": {...matched facts...}}: the name is its first key,
-                # r<index>_<n> for a compiled rule's n-th conjunction.
+                # r<index>_<n> for a compiled rule's n-th conjunction (.<slice> if it was split).
                 name = message[2 : message.index('"', 2)]
                 if name != _SESSION_RULE:
-                    activated.append(int(name[1:].partition("_")[0]))
+                    activated.append(_index(name))
                 message = durable_rules_engine.complete_and_start_action(handle, state)
         except Exception as error:
+            states[k] = _FAILED
             raise EngineError(f"durable-rules failed on {fact}: {error}") from error
         return activated
+
+
+# What a session has done in one ruleset: whether its state exists, and whether deleting it is safe.
+_UNTOUCHED, _ASSERTED, _ACTED, _FAILED = 0, 1, 2, 3
 
 
 class _DurableSession:
@@ -333,31 +398,42 @@ class _DurableSession:
         self._engine = engine
         self._tokens = engine._tokens
         self._items: set[tuple[str, str, str]] = set()
+        self.sid = sid
         self._prefix = '{"sid":"' + sid + '",'
-        self.used = False
-
-    def _assert(self, body: str) -> list[int]:
-        self.used = True
-        return self._engine._assert(self._prefix + body)
+        self.states = bytearray(len(engine._handles))
 
     def assert_task(self, facts: dict[str, str]) -> list[int]:
-        return self._assert('"kind":"task",' + json.dumps(facts, ensure_ascii=False)[1:] if facts else '"kind":"task"}')
+        activated: list[int] = []
+        for k, read in enumerate(self._engine._task_facts):
+            own = facts if read is None else {name: facts[name] for name in read}
+            body = '"kind":"task",' + json.dumps(own, ensure_ascii=False)[1:] if own else '"kind":"task"}'
+            activated += self._engine._assert(self, k, self._prefix + body)
+        return activated
 
     def assert_item(self, space: str, name: str, value: str) -> list[int]:
         token = self._tokens(value)
         if (space, name, token) in self._items:
             return []  # values no pattern tests share one token: the first one activated all it could
         self._items.add((space, name, token))
-        return self._assert(f'"kind":"item","space":{_string(space)},"name":{_string(name)},"value":"{token}"}}')
+        fact = f'{self._prefix}"kind":"item","space":{_string(space)},"name":{_string(name)},"value":"{token}"}}'
+        return self._to_readers((space, name), fact)
 
     def assert_stratum(self, stratum: int) -> list[int]:
-        return self._assert(f'"kind":"stratum","n":{int(stratum)}}}')
+        return self._to_readers(stratum, f'{self._prefix}"kind":"stratum","n":{int(stratum)}}}')
+
+    def _to_readers(self, key: Any, fact: str) -> list[int]:
+        activated: list[int] = []
+        for k in self._engine._readers.get(key, ()):
+            activated += self._engine._assert(self, k, fact)
+        return activated
 
 
 def _describe(summary: str, problems: list[Problem]) -> str:
     return "\n".join([f"{summary}; use engine='reference' for them:", *(f"  {p}" for p in problems)])
 
 
-def _delete_ruleset(handle: int) -> None:
-    with _LOCK, contextlib.suppress(Exception):  # best effort, also at interpreter exit
-        durable_rules_engine.delete_ruleset(handle)
+def _delete_rulesets(handles: tuple[int, ...]) -> None:
+    with _LOCK:
+        for handle in handles:
+            with contextlib.suppress(Exception):  # best effort, also at interpreter exit
+                durable_rules_engine.delete_ruleset(handle)
