@@ -77,7 +77,8 @@ def fact_schema(spec: FactSpec) -> dict[str, Any]:
     elif spec.kind == "text":
         out.update(type=["string", "null"], maxLength=MAX_TEXT)
     elif spec.kind == "list":
-        out.update(type=["array", "null"], items={"type": "string", "maxLength": MAX_TEXT}, default=[])
+        item = {"enum": list(spec.values)} if spec.values else {"type": "string", "maxLength": MAX_TEXT}
+        out.update(type=["array", "null"], items=item, default=[])
     elif spec.kind == "bool":
         out.update(enum=[True, False, *spec.values, None], default="unknown")
     else:
