@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from crowdsourcing_rules.cli.common import add_rules_options, advisor, read_task
+from crowdsourcing_rules.cli.common import add_lang_option, add_rules_options, advisor, cli_language, read_task
 
 __all__ = ["configure", "run"]
 
@@ -42,8 +42,19 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", dest="deprecated_output", metavar="OUTPUT", help=argparse.SUPPRESS)
     parser.add_argument("--target", metavar="VALUE", help="with --what-if: the value the output should take")
     parser.add_argument(
+        "--sensitivity",
+        action="store_true",
+        help="with --what-if: the table of which value of which fact changes which output",
+    )
+    parser.add_argument(
+        "--all-facts",
+        action="store_true",
+        help="with --what-if: change any fact, not only those a manager can change (task type included)",
+    )
+    parser.add_argument(
         "--format", choices=("text", "markdown", "json"), default="text", help="output format (default: text)"
     )
+    add_lang_option(parser)
     add_rules_options(parser)
 
 
@@ -54,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     if args.deprecated_output:
         print("warning: explain --output is deprecated; write --what-if-output", file=sys.stderr)
         args.what_if_output = args.deprecated_output
+    lang = cli_language(args)
     with advisor(args) as built:  # the rules and the policy layers, exactly as decide reads them
         outputs = [o.name for o in built.ruleset.vocabulary.outputs]
         for name in args.why or ():
@@ -62,8 +74,14 @@ def run(args: argparse.Namespace) -> int:
                 return 2
         task = read_task(args.task, built.ruleset.vocabulary)
         try:
+            facts = None if args.all_facts else built.ruleset.vocabulary.changeable
             explanation = Explainer(built).explain(
-                task, why_not=args.why_not, what_if=args.what_if, output=args.what_if_output, target=args.target
+                task,
+                why_not=args.why_not,
+                what_if=args.what_if or args.sensitivity,
+                output=args.what_if_output,
+                target=args.target,
+                facts=facts,
             )
         except InputError:
             raise
@@ -74,5 +92,5 @@ def run(args: argparse.Namespace) -> int:
         print(printable_json(json.dumps(explanation.to_dict(args.why), indent=2, ensure_ascii=False)))
     else:
         render = explanation.to_markdown if args.format == "markdown" else explanation.to_text
-        print(render(args.why), end="")
+        print(render(args.why, lang=lang, sensitivity=args.sensitivity), end="")
     return 0

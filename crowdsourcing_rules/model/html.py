@@ -67,10 +67,8 @@ def recommendation_html(rec: Mapping[str, Any], lang: str | Language | None = "e
     def label(name: str) -> str:
         return escape(t.output(name).capitalize())
 
-    parts = [
-        f'<div class="crowdsourcing-rules recommendation" lang="{t.code}"><p><strong>'
-        f"{escape(t.ui('Task {task}').format(task=rec['task_id']))}</strong> "
-    ]
+    heading = escape(t.ui("Task {task}").format(task=rec["task_id"]))
+    parts = [f'<div class="crowdsourcing-rules recommendation" lang="{t.code}"><p><strong>{heading}</strong> ']
     parts.append(verdict_badge(rec.get("crowdsource"), t) + "</p>")
     if rec.get("provisional"):
         words = t.ui("Provisional: some facts are unknown that could change this verdict.")

@@ -79,7 +79,7 @@ def short_answer(rec: Mapping[str, Any], lang: Lang = "en", *, title: str | None
     conditions = [t.rule(c).rstrip(".") for c in rec.get("conditions") or ()]
     if conditions:
         line = t.ui("Verdict for {task}: {verdict}: {conditions}.").format(
-            task=name, verdict=words, conditions="; ".join(conditions)
+            task=name, verdict=words, conditions=t.ui("; ").join(conditions)
         )
     else:
         line = t.ui("Verdict for {task}: {verdict}.").format(task=name, verdict=words)
