@@ -145,11 +145,11 @@ class Consultation:
         if fact not in self.askable:
             names = [*self.askable]
             message = f"{fact!r} is not a fact a consultation asks{did_you_mean(fact, names)}"
-            raise TaskError([Problem(message, fact=fact, value=shown, suggestion=closest(fact, names))])
+            raise TaskError(message, [Problem(message, fact=fact, value=shown, suggestion=closest(fact, names))])
         values = vocabulary.fact(fact).values
         if shown not in values:
             message = f"{fact} = {shown!r}: expected {one_of(values)}{did_you_mean(shown, values)}"
-            raise TaskError([Problem(message, fact=fact, value=shown, suggestion=closest(shown, values))])
+            raise TaskError(message, [Problem(message, fact=fact, value=shown, suggestion=closest(shown, values))])
         self._answers.pop(fact, None)
         self._answers[fact] = shown
 

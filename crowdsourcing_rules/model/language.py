@@ -44,6 +44,7 @@ __all__ = [
     "locale_directory",
     "normalise_text",
     "rule_texts",
+    "untranslated",
 ]
 
 #: The languages the views speak; the first is the default.
@@ -145,9 +146,11 @@ class Language:
         return _humanise(code) if text == code else text
 
     def has_label(self, context: str, code: str) -> bool:
-        return bool(self._extra.get(context + _CONTEXT_SEP + code)) or (
-            self._catalogues["labels"].pgettext(context, code) != code
-        )
+        """Whether the catalogues (or the company's translations) give a label for the code."""
+        key = context + _CONTEXT_SEP + code
+        # gettext has no lookup that tells a label equal to its code from a missing one: its table
+        catalogue = getattr(self._catalogues["labels"], "_catalog", {})
+        return bool(self._extra.get(key)) or bool(catalogue.get(key))
 
     # -- labels by kind ------------------------------------------------------------------
 
@@ -231,3 +234,15 @@ def rule_texts(ruleset: RuleSet | Iterable[Rule]) -> Iterator[tuple[str, Rule, s
                 yield normalise_text(mitigation), rule, "mitigation"
             if conclusion.note:
                 yield normalise_text(conclusion.note), rule, "service note"
+
+
+def untranslated(ruleset: RuleSet | Iterable[Rule], lang: str | Language) -> list[str]:
+    """Every text of the rules without a translation in ``lang``, as ``location: rule (kind):
+    text``: what a translator has to add (the shipped rules have none in French)."""
+    t = language(lang)
+    found: list[str] = []
+    for text, rule, kind in rule_texts(ruleset):
+        if not t.translated(text):
+            where = f"{rule.location}: " if rule.location else ""
+            found.append(f"{where}rule {rule.id!r} ({kind}) has no {t.code} translation: {text!r}")
+    return found

@@ -37,6 +37,7 @@ __all__ = [
     "short_answer",
     "source_text",
     "task_name",
+    "translated",
 ]
 
 #: The short answer's length at most, in lines.
@@ -113,9 +114,34 @@ def short_answer(rec: Mapping[str, Any], lang: Lang = "en", *, title: str | None
         lines.append(t.ui("Step {number}: {step}").format(number=number, step=_sentence(t.rule(step))))
     questions = rec.get("questions") or ()
     if questions:
-        asked = " ".join(t.question(q) for q in questions)
+        asked = " ".join(t.question(q) for q in questions[:SHORT_ITEMS])
+        if len(questions) > SHORT_ITEMS:
+            asked += " " + t.ui("(and {count} more)").format(count=len(questions) - SHORT_ITEMS)
         lines.append(t.ui("To answer: {questions}").format(questions=asked))
     return lines[:SHORT_LINES]
+
+
+def translated(rec: Mapping[str, Any], lang: Lang) -> dict[str, Any]:
+    """A recommendation's JSON form with the texts of its rules in the language (conditions,
+    mitigations, plan steps, service notes, the trace's descriptions); codes stay codes.
+
+    >>> translated({"task_id": "t", "crowdsource": "no", "plan": ["Build the controls listed under the quality "
+    ...     "risk into the task design, and run a pilot batch to time the tasks and tune the controls before "
+    ...     "launching the rest."]}, "fr")["plan"][0][:40]
+    'Intégrez à la conception des tâches les '
+    """
+    t = language(lang)
+    data = dict(rec)
+    for name in ("conditions", "plan"):
+        if name in data:
+            data[name] = [t.rule(text) for text in data[name]]
+    if "risks" in data:
+        data["risks"] = [{**risk, "mitigations": [t.rule(m) for m in risk["mitigations"]]} for risk in data["risks"]]
+    if "service_notes" in data:
+        data["service_notes"] = {key: t.rule(note) for key, note in data["service_notes"].items()}
+    if data.get("trace"):
+        data["trace"] = [{**firing, "description": t.rule(firing["description"])} for firing in data["trace"]]
+    return data
 
 
 def relative_locations(locations: Sequence[str | None]) -> list[str]:

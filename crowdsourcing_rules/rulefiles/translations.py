@@ -51,9 +51,11 @@ def layer_messages(policy: Sequence[Path], lang: str) -> dict[str, str]:
                 catalog = read_po(handle, locale=lang, abort_invalid=True)
         except PoFileError as error:
             line = getattr(error, "lineno", 0) or 0
-            raise RuleFileError([Problem(f"not a readable .po file: {error}", Location(str(path), line))]) from None
+            problem = Problem(f"not a readable .po file: {error}", Location(str(path), line))
+            raise RuleFileError(f"cannot read translations {path}", [problem]) from None
         except (OSError, UnicodeDecodeError, ValueError) as error:
-            raise RuleFileError([Problem(f"cannot read translations: {error}", Location(str(path)))]) from None
+            problem = Problem(f"cannot read translations: {error}", Location(str(path)))
+            raise RuleFileError(f"cannot read translations {path}", [problem]) from None
         for message in catalog:
             if not message.id or not message.string or message.fuzzy or not isinstance(message.id, str):
                 continue
