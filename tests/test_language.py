@@ -31,8 +31,11 @@ def test_every_fact_value_output_and_risk_has_a_label_and_every_fact_a_question(
     for spec in vocabulary.facts:
         missing += [("fact", spec.name)] if not t.has_label("fact", spec.name) else []
         missing += [("question", spec.name)] if not t.has_label("question", spec.name) else []
-        missing += [(f"value:{spec.name}", v) for v in spec.values if v != "unknown" and spec.kind == "enum"
-                    and not t.has_label(f"value:{spec.name}", v)]
+        missing += [
+            (f"value:{spec.name}", v)
+            for v in spec.values
+            if v != "unknown" and spec.kind == "enum" and not t.has_label(f"value:{spec.name}", v)
+        ]
     for spec in (*vocabulary.outputs, *COMPUTED):
         missing += [("output", spec.name)] if not t.has_label("output", spec.name) else []
         missing += [(f"value:{spec.name}", v) for v in spec.values if not t.has_label(f"value:{spec.name}", v)]

@@ -29,7 +29,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crowdsourcing_rules.model.language import DOMAINS, LANGUAGES, locale_directory, rule_texts  # noqa: E402
+from crowdsourcing_rules.model.language import LANGUAGES, locale_directory, rule_texts  # noqa: E402
 from crowdsourcing_rules.model.vocabulary import COMPUTED, default_vocabulary  # noqa: E402
 from crowdsourcing_rules.rulefiles.loading import default_rules_path, load_rules  # noqa: E402
 

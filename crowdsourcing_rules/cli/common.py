@@ -30,6 +30,7 @@ __all__ = [
     "add_policy_option",
     "add_rules_option",
     "add_rules_options",
+    "add_task_argument",
     "advisor",
     "cli_language",
     "read_task",
@@ -47,6 +48,13 @@ def add_engine_option(parser: argparse.ArgumentParser) -> None:
         choices=ENGINES,
         default="auto",
         help="inference engine (default: durable-rules, or the reference engine where it cannot be imported)",
+    )
+
+
+def add_task_argument(parser: argparse.ArgumentParser) -> None:
+    """The task file a command reads (``-``: standard input)."""
+    parser.add_argument(
+        "task", type=Path, help="task file (YAML or JSON): a mapping of the vocabulary's facts; - for standard input"
     )
 
 

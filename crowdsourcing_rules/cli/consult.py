@@ -66,7 +66,9 @@ def _ask(question: Question, number: int, t: Language) -> str:
             return "quit"
         if answer.isdigit() and 1 <= int(answer) <= len(choices):
             return choices[int(answer) - 1].value
-        print(t.ui("Please answer with a number from 0 to {last}, b to go back or q to quit.").format(last=len(choices)))
+        print(
+            t.ui("Please answer with a number from 0 to {last}, b to go back or q to quit.").format(last=len(choices))
+        )
 
 
 def _save(consultation: Consultation, path: Path, t: Language) -> None:

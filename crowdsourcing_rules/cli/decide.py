@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from crowdsourcing_rules.cli.common import add_lang_option, add_rules_options, advisor, cli_language, read_task
+from crowdsourcing_rules.cli.common import (
+    add_lang_option,
+    add_rules_options,
+    add_task_argument,
+    advisor,
+    cli_language,
+    read_task,
+)
 
 __all__ = ["configure", "run"]
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "task", type=Path, help="task file (YAML or JSON): a mapping of the vocabulary's facts; - for standard input"
-    )
+    add_task_argument(parser)
     parser.add_argument(
         "--format",
         choices=("text", "markdown", "json"),
@@ -22,7 +26,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--detail", action="store_true", help="text and Markdown: every output after the short answer")
     parser.add_argument("--trace", action="store_true", help="text and Markdown: the rules that fired, in order")
-    parser.add_argument("--no-trace", action="store_true", help=argparse.SUPPRESS)  # the default now; kept for old scripts
+    parser.add_argument(
+        "--no-trace", action="store_true", help=argparse.SUPPRESS
+    )  # the default now; kept for old scripts
     parser.add_argument(
         "--no-questions", action="store_true", help="skip the search for unknown facts that would change the verdict"
     )

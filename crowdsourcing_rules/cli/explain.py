@@ -5,17 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
-from crowdsourcing_rules.cli.common import add_lang_option, add_rules_options, advisor, cli_language, read_task
+from crowdsourcing_rules.cli import common
 
 __all__ = ["configure", "run"]
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "task", type=Path, help="task file (YAML or JSON): a mapping of the vocabulary's facts; - for standard input"
-    )
+    common.add_task_argument(parser)
     parser.add_argument(
         "--why",
         action="append",
@@ -54,8 +51,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", choices=("text", "markdown", "json"), default="text", help="output format (default: text)"
     )
-    add_lang_option(parser)
-    add_rules_options(parser)
+    common.add_lang_option(parser)
+    common.add_rules_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,14 +62,14 @@ def run(args: argparse.Namespace) -> int:
     if args.deprecated_output:
         print("warning: explain --output is deprecated; write --what-if-output", file=sys.stderr)
         args.what_if_output = args.deprecated_output
-    lang = cli_language(args)
-    with advisor(args) as built:  # the rules and the policy layers, exactly as decide reads them
+    lang = common.cli_language(args)
+    with common.advisor(args) as built:  # the rules and the policy layers, exactly as decide reads them
         outputs = [o.name for o in built.ruleset.vocabulary.outputs]
         for name in args.why or ():
             if name not in outputs:
                 print(f"error: --why: unknown output {name!r}{did_you_mean(name, outputs)}", file=sys.stderr)
                 return 2
-        task = read_task(args.task, built.ruleset.vocabulary)
+        task = common.read_task(args.task, built.ruleset.vocabulary)
         try:
             facts = None if args.all_facts else built.ruleset.vocabulary.changeable
             explanation = Explainer(built).explain(

@@ -224,25 +224,18 @@ class Explanation:
         lang: str | Language | None = "en",
         summary: bool | None = None,
         sensitivity: bool = True,
+        markdown: bool = False,
     ) -> str:
-        """The explanation as indented plain text, answering what was asked: the derivations of
-        ``outputs`` (the *why*), the why-not answers and the what-if (with the sensitivity table
-        when ``sensitivity``). When nothing was asked, the short answer and every derivation
-        (``summary`` forces the short answer on or off). Each rule's derivation is shown once."""
-        return _render(
-            self, outputs, markdown=False, t=language(lang), summary=summary, sensitivity=sensitivity
-        )
+        """The explanation as indented plain text (or Markdown), answering what was asked: the
+        derivations of ``outputs`` (the *why*), the why-not answers and the what-if (with the
+        sensitivity table when ``sensitivity``). When nothing was asked, the short answer and every
+        derivation (``summary`` forces the short answer on or off). Each rule's derivation is
+        shown once."""
+        return _render(self, outputs, markdown=markdown, t=language(lang), summary=summary, sensitivity=sensitivity)
 
-    def to_markdown(
-        self,
-        outputs: Iterable[str] | None = None,
-        *,
-        lang: str | Language | None = "en",
-        summary: bool | None = None,
-        sensitivity: bool = True,
-    ) -> str:
-        """The same as :meth:`to_text`, as Markdown (nested lists)."""
-        return _render(self, outputs, markdown=True, t=language(lang), summary=summary, sensitivity=sensitivity)
+    def to_markdown(self, outputs: Iterable[str] | None = None, **options: Any) -> str:
+        """The same as :meth:`to_text` (with the same options), as Markdown (nested lists)."""
+        return self.to_text(outputs, markdown=True, **options)
 
     def _repr_html_(self) -> str:
         return explanation_html(self)
@@ -322,7 +315,10 @@ def _title(explanation: Explanation) -> str | None:
 def _why_not_lines(why_not: WhyNot, heading: Callable[[str], None], line: Line, t: Language) -> None:
     heading(t.ui("Why not {output} = {value}?").format(output=why_not.output, value=why_not.value))
     if why_not.reached:
-        line(0, t.ui("it is reached: {output} = {value}").format(output=why_not.output, value=show_value(why_not.current)))
+        line(
+            0,
+            t.ui("it is reached: {output} = {value}").format(output=why_not.output, value=show_value(why_not.current)),
+        )
         return
     line(0, t.ui("{output} is {value}").format(output=why_not.output, value=show_value(why_not.current)))
     for derivation in why_not.actual:
@@ -351,9 +347,7 @@ def _candidate_lines(node: RuleNode, why_not: WhyNot, line: Line, t: Language) -
     blocker_lines(node.check, 3, line, set(), t)
 
 
-def _what_if_lines(
-    what_if: WhatIf, heading: Callable[[str], None], line: Line, t: Language, sensitivity: bool
-) -> None:
+def _what_if_lines(what_if: WhatIf, heading: Callable[[str], None], line: Line, t: Language, sensitivity: bool) -> None:
     now = show_value(what_if.current)
     if what_if.target:
         goal = t.ui("What if ({output} = {target}; now {now})").format(
@@ -368,9 +362,12 @@ def _what_if_lines(
         changes = f" {t.ui('and')} ".join(
             t.ui("{fact} = {new} instead of {old}").format(fact=c.fact, new=c.new, old=c.old) for c in scenario.changes
         )
-        line(0, t.ui("with {changes}: {output} = {value}").format(
-            changes=changes, output=what_if.output, value=show_value(scenario.outcome)
-        ))
+        line(
+            0,
+            t.ui("with {changes}: {output} = {value}").format(
+                changes=changes, output=what_if.output, value=show_value(scenario.outcome)
+            ),
+        )
     if len(what_if.scenarios) > 10:
         line(0, t.ui("... and {count} more").format(count=len(what_if.scenarios) - 10))
     if not sensitivity:

@@ -34,8 +34,8 @@ __all__ = [
     "node_lines",
     "rule_summary",
     "rule_title",
-    "short_location",
     "rule_tree",
+    "short_location",
     "shorten",
     "show_value",
 ]

@@ -76,7 +76,9 @@ def recommendation_html(rec: Mapping[str, Any], lang: str | Language | None = "e
     conditions = rec.get("conditions") or ()
     if conditions:
         parts.append(
-            f"<p>{label('conditions')}:</p><ul>" + "".join(f"<li>{escape(t.rule(c))}</li>" for c in conditions) + "</ul>"
+            f"<p>{label('conditions')}:</p><ul>"
+            + "".join(f"<li>{escape(t.rule(c))}</li>" for c in conditions)
+            + "</ul>"
         )
     glance = [
         (label("crowd_types"), join(t.values("crowd_types", rec.get("crowd_types") or ()))),

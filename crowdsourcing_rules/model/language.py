@@ -216,8 +216,7 @@ def language(code: str | Language | None = None) -> Language:
         code = environment_language()
     if code not in LANGUAGES:
         raise ValueError(
-            f"language {code!r} is not available; expected one of {', '.join(LANGUAGES)}"
-            f"{did_you_mean(code, LANGUAGES)}"
+            f"language {code!r} is not available; expected one of {', '.join(LANGUAGES)}{did_you_mean(code, LANGUAGES)}"
         )
     return _shipped(code)
 

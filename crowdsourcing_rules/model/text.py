@@ -21,8 +21,8 @@ Qui : le grand public.
 from __future__ import annotations
 
 import os
-import textwrap
 import re
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -196,9 +196,7 @@ class _Writer:
         mark = f"{number}. " if number is not None else ("- " if depth else "")
         indent = "  " * (depth + 1)
         self.lines.append(
-            textwrap.fill(
-                mark + text, width=100, initial_indent=indent, subsequent_indent=indent + " " * len(mark)
-            )
+            textwrap.fill(mark + text, width=100, initial_indent=indent, subsequent_indent=indent + " " * len(mark))
         )
 
 
@@ -232,7 +230,7 @@ def _detail(rec: Mapping[str, Any], t: Language, out: _Writer) -> None:
     none = "-"
 
     def field(label: str, value: str) -> None:
-        out.item(0, f"{label}: {value or none}")
+        out.item(0, t.ui("{label}: {value}").format(label=label, value=value or none))
 
     def values(name: str) -> str:
         return ", ".join(t.values(name, rec.get(name) or ()))
@@ -254,7 +252,10 @@ def _detail(rec: Mapping[str, Any], t: Language, out: _Writer) -> None:
     notes: Mapping[str, str] = rec.get("service_notes") or {}
     for service in rec.get("service_types") or ():
         if service in notes:
-            out.item(1, f"{t.value('service_types', service)}: {t.rule(notes[service])}")
+            out.item(
+                1,
+                t.ui("{label}: {value}").format(label=t.value("service_types", service), value=t.rule(notes[service])),
+            )
     if rec.get("platform_examples"):
         names = ", ".join(f"{e['name']} ({e['url']})" for e in rec["platform_examples"])
         out.item(1, t.ui("Examples to check, not endorsements: {names}").format(names=names))
@@ -290,7 +291,10 @@ def _trace(rec: Mapping[str, Any], t: Language, out: _Writer) -> None:
             out.item(
                 1,
                 t.ui("overridden: {output} = {value} by {by} ({reason})").format(
-                    output=override["output"], value=override["value"], by=override["by"], reason=_reason(t, override["reason"])
+                    output=override["output"],
+                    value=override["value"],
+                    by=override["by"],
+                    reason=_reason(t, override["reason"]),
                 ),
             )
 
