@@ -295,8 +295,10 @@ class TestRendering:
         assert "      problem_definition is ill_defined (problem_definition = unknown)\n" in text
         assert "with legal_sensitivity = regulated instead of high: crowdsource = yes" in text
         markdown = explanation.to_markdown()
-        assert markdown.startswith("## Why (task pro)")
-        assert "- crowdsource = no" in markdown
+        assert markdown.startswith("## Why not crowdsource = yes?")  # what was asked, and only that
+        assert "- crowdsource is no" in markdown and "## Why (task pro)" not in markdown
+        everything = explainer.explain({**PRO, "legal_sensitivity": "high"}).to_markdown()
+        assert "## Why (task pro)" in everything and "- crowdsource = no" in everything
 
     def test_engines_explain_alike(self, rules_dir: Path) -> None:
         """Explanations are built from the trace and the rules, so both engines give the same."""
@@ -318,7 +320,10 @@ class TestCommand:
         assert main([*argv, "--format", "json"]) == 0
         data = json.loads(capsys.readouterr().out)
         assert data["recommendation"]["crowdsource"] == "no"
-        assert data["what_if"]["scenarios"]
+        # Only the sensitivity vetoes here, and a manager cannot change it: no scenario...
+        assert data["what_if"]["scenarios"] == []
+        assert main([*argv, "--format", "json", "--all-facts"]) == 0  # ...unless every fact may change
+        assert json.loads(capsys.readouterr().out)["what_if"]["scenarios"]
         assert main([*argv, "--format", "markdown"]) == 0
         assert "## Why not crowdsource = yes?" in capsys.readouterr().out
 
