@@ -72,7 +72,7 @@ def test_recommendation_at_a_glance(explainer: Explainer) -> None:
     text = "".join(checker.text)
     assert "Task <t&1>" in text  # shown as written, because it was escaped
     assert "yes: crowdsource it" in text
-    for value in ("skilled freelancers", "in larger tasks", "a freelance marketplace", "review & <test>"):
+    for value in ("skilled freelancers", "in larger tasks", "a self-service marketplace", "review & <test>"):
         assert value in text
     assert "table" in checker.tags and "details" in checker.tags
     assert html == recommendation_html(rec.to_dict())
@@ -129,5 +129,5 @@ def test_provisional_service_notes_and_examples_are_shown_escaped() -> None:
     assert "Examples to check, not endorsements: Kaggle <b>" in text
     assert "a" in checker.tags and "li" in checker.tags
     plain = rec.to_text(detail=True)
-    assert "(provisional)" in plain.splitlines()[0] and "- a freelance marketplace: one hire" in plain
-    assert "Where: a contest platform (for example Kaggle <b>); otherwise a freelance marketplace." in plain
+    assert "(provisional)" in plain.splitlines()[0] and "- a self-service marketplace: one hire" in plain
+    assert "Where: a contest platform (for example Kaggle <b>); otherwise a self-service marketplace." in plain
