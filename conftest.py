@@ -19,6 +19,7 @@ def _english_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("LANG", "C.UTF-8")
     yield
 
+
 SERVER_EXTRA = ("fastapi", "fastapi_offline", "uvicorn", "watchfiles", "httpx")
 
 SERVER_MODULES = ["crowdsourcing_rules/server/*", "tests/server_support.py"]

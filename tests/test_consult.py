@@ -144,3 +144,20 @@ def test_consult_offers_to_save_when_finished(tmp_path: Path, advisor: cr.Adviso
     assert result.returncode == 0, result.stderr
     assert "Save the answers as a task file?" in result.stdout
     assert cr.read_task_file(tmp_path / "chosen.yaml").id == "chosen"  # named after its file
+
+
+def test_a_company_s_own_fact_is_asked_in_the_words_of_its_description() -> None:
+    """The example policy declares touches_customer_data without a catalogue entry for it: the
+    consultation asks it with the fact's description, as a question."""
+    layered = cr.Advisor.default(policy=[ROOT / "examples" / "company_policy"])
+    consultation = Consultation(layered)
+    texts = {}
+    while (question := consultation.next_question()) is not None:
+        texts[question.fact] = question.text("en")
+        consultation.answer(question.fact, "unknown")
+    declared = [f.name for f in layered.ruleset.vocabulary.facts if not f.builtin]
+    asked = [fact for fact in texts if fact in declared]
+    assert asked, texts
+    for fact in asked:
+        description = layered.ruleset.vocabulary.fact(fact).description
+        assert texts[fact].endswith("?") and texts[fact][1:].startswith(description[1:].rstrip(".?"))

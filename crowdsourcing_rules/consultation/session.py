@@ -67,10 +67,16 @@ class Question:
     values: tuple[str, ...]
     changes: tuple[str, ...]
     score: tuple[int, int, int] = (0, 0, 0)
+    #: The fact's description in the vocabulary: the question when no catalogue words it.
+    description: str = ""
 
     def text(self, lang: str | Language | None = "en") -> str:
-        """The question in words."""
-        return language(lang).question(self.fact)
+        """The question in words (a company's fact without a translated question: its
+        description, as a question)."""
+        t = language(lang)
+        if t.has_label("question", self.fact) or not self.description:
+            return t.question(self.fact)
+        return self.description[:1].upper() + self.description[1:].rstrip(".?") + "?"
 
     def choices(self, lang: str | Language | None = "en") -> tuple[Choice, ...]:
         """The answers, in words (``unknown``, "I don't know", is not one of them)."""
@@ -212,7 +218,7 @@ class Consultation:
             score = (verdict, headline, others)
             if best is None or score > best.score:
                 ordered = tuple(name for name in (*HEADLINE, *_OTHERS) if name in changed)
-                best = Question(fact, values, ordered, score)
+                best = Question(fact, values, ordered, score, vocabulary.fact(fact).description)
         return best
 
     # -- as data -------------------------------------------------------------------------
