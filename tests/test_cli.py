@@ -18,8 +18,11 @@ TASK = ROOT / "examples" / "tasks" / "terms_of_sale_cookie_policy.yaml"
 def test_decide_prints_a_readable_report(capsys) -> None:
     assert main(["decide", str(TASK)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Task terms-of-sale-cookie-policy\n")
-    assert "Crowdsource:" in out and "Why (rules fired, in order):" in out
+    assert out.startswith("Verdict for General terms of sale and cookie policy for the online shop: yes, with")
+    assert "Who: skilled freelancers. How: as a whole project." in out and "Rules fired" not in out
+    assert main(["decide", str(TASK), "--detail", "--trace"]) == 0
+    out = capsys.readouterr().out
+    assert "\nDetails\n" in out and "\nRules fired, in order\n" in out
 
 
 def test_decide_json_is_the_vocabulary_form(capsys) -> None:

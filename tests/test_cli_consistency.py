@@ -167,7 +167,7 @@ def test_the_completion_script_names_every_command_and_option(shell: str, capsys
     [
         (["dec"], ["decide"]),
         (["check", "--st"], ["--strict"]),
-        (["decide", "--format", ""], ["json", "text"]),
+        (["decide", "--format", ""], ["json", "markdown", "text"]),
         (["graph", "--format", ""], ["dot", "mermaid", "svg", "text"]),
         (["completion", ""], ["bash", "tcsh", "zsh"]),
     ],

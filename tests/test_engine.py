@@ -336,11 +336,11 @@ def test_provisional_when_an_unknown_fact_could_change_the_verdict(make_advisor)
     )
     rec = advisor.decide({"id": "t"})
     assert rec.provisional is True
-    assert "Provisional:" in rec.to_text(trace=False)
+    assert "(provisional)" in rec.to_text().splitlines()[0]
     # urgency is unknown too, but no value of it changes the verdict: not provisional.
     settled = advisor.decide({"id": "t", "tacit_firm_specific_knowledge": False})
     assert settled.provisional is False
-    assert "Provisional" not in settled.to_text(trace=False)
+    assert "provisional" not in settled.to_text(detail=True).casefold()
     assert settled.to_dict()["provisional"] is False  # a boolean in the JSON form
     assert advisor.decide({"id": "t"}, questions=False).provisional is False  # nothing was searched
 
@@ -370,7 +370,7 @@ def test_platform_examples_are_of_the_main_service_type(make_advisor) -> None:
     rec = advisor.decide({"id": "t", "task_type": "algorithm_predictive_modeling"}, questions=False)
     assert [e.name for e in rec.platform_examples] == ["Kaggle", "Topcoder"]
     assert all(e.service_type == "contest_platform" and "still operates" in e.note for e in rec.platform_examples)
-    text = rec.to_text(trace=False)
+    text = rec.to_text(detail=True)
     assert "Examples to check, not endorsements: Kaggle (https://www.kaggle.com)" in text
     # A task type no catalogue entry of that service type serves: no example rather than a wrong one.
     assert advisor.decide({"id": "t", "task_type": "funding"}, questions=False).platform_examples == ()

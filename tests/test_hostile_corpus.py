@@ -347,7 +347,8 @@ CASES = [
     Case("NaN and infinities in JSON Lines", write("tasks.jsonl", '{"id": NaN}\n{"id": 1e999}\n{"id": "ok"}\n'),
          batch("tasks.jsonl"), 1, r"^3 rows: yes 1; 2 in error", rows=3, errors=2,
          check=error_mentions(0, "NaN is not JSON")),
-    Case("the fallback warning", several(hide_durable, write("task.yaml", TASK_YAML)), ["decide", "task.yaml"], 0,
+    Case("the fallback warning", several(hide_durable, write("task.yaml", TASK_YAML)),
+         ["decide", "task.yaml", "--detail"], 0,
          r"^warning: durable-rules cannot be imported: hidden by the test; using the pure-Python reference engine",
          env={"PYTHONPATH": NO_DURABLE}),
     Case("formula injection in CSV", write("tasks.csv", "id,urgency\n=cmd|' /C calc'!A0,high\n@x,high\n-1,high\n"),
@@ -437,7 +438,7 @@ def test_what_the_escape_cases_print(runs: dict[str, tuple[Run | None, Path]]) -
     for name in ("an escape sequence in a task id", "an escape sequence in a decided task id"):
         run, _folder = runs[name]
         assert "\x1b" not in run.out + run.err and "\x07" not in run.out + run.err
-    assert runs["an escape sequence in a decided task id"][0].out.startswith("Task \\x1b]0;owned\\x07\n")
+    assert runs["an escape sequence in a decided task id"][0].out.startswith("Verdict for \\x1b]0;owned\\x07: ")
 
 
 def test_what_the_smaller_cases_print(runs: dict[str, tuple[Run | None, Path]]) -> None:
@@ -451,7 +452,7 @@ def test_what_the_smaller_cases_print(runs: dict[str, tuple[Run | None, Path]]) 
     assert "RuntimeWarning" not in warning and ".py:" not in warning
     assert "Engine: reference" in runs["the fallback warning"][0].out
     explained = runs["explain --policy with a policy's own fact"][0].out
-    assert "NO: keep it in-house" in explained
+    assert "no: keep it in-house" in explained
 
 
 def test_explain_with_the_policy_gives_decide_s_verdict(runs: dict[str, tuple[Run | None, Path]]) -> None:

@@ -140,7 +140,7 @@ def test_control_characters_are_escaped_in_messages_and_reports() -> None:
     rec = cr.decide({"id": f"bell\x07 {red} \u202eevil"})
     assert rec.task_id == f"bell\x07 {red} \u202eevil"  # the data is kept as given
     text = rec.to_text()
-    assert text.startswith("Task bell\\x07 \\x1b[31mred\\x1b[0m \\u202eevil\n")
+    assert text.startswith("Verdict for bell\\x07 \\x1b[31mred\\x1b[0m \\u202eevil: ")
     assert "\x1b" not in rec.to_json() and "\u202e" not in rec.to_json()
     import json
 

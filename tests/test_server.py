@@ -234,10 +234,20 @@ def test_an_oversize_body_is_a_413_whether_its_length_is_declared_or_not(server:
     assert server.client.get("/health").status_code == 200  # and the server goes on
 
 
-def test_only_english_for_now(server: LiveServer) -> None:
-    assert post_json(server, "/v1/decide", TASK, lang="en").status_code == 200
-    problem = problem_of(post_json(server, "/v1/decide", TASK, lang="fr"), 400)
-    assert "English only for now" in problem["detail"] and problem["problems"][0]["value"] == "fr"
+def test_english_and_french_texts_with_codes_as_codes(server: LiveServer) -> None:
+    """lang=fr gives the rules' texts in French; every code (verdict, crowd, risks) is the same."""
+    english = post_json(server, "/v1/decide", TASK, lang="en").json()
+    french = post_json(server, "/v1/decide", TASK, lang="fr").json()
+    assert english == post_json(server, "/v1/decide", TASK).json()  # English is the default
+    for name in ("crowdsource", "crowd_types", "service_types", "granularity"):
+        assert french[name] == english[name]
+    assert [r["id"] for r in french["risks"]] == [r["id"] for r in english["risks"]]
+    assert french["plan"] != english["plan"] and len(french["plan"]) == len(english["plan"])
+    assert "Inscrivez-vous" in " ".join(french["plan"]) or "Signalez" in " ".join(french["plan"])
+    explained = server.client.post("/v1/explain?lang=fr&why=crowdsource", json=TASK).json()
+    assert explained["recommendation"]["plan"] == french["plan"]
+    problem = problem_of(post_json(server, "/v1/decide", TASK, lang="de"), 400)
+    assert "expected one of en, fr" in problem["detail"] and problem["problems"][0]["value"] == "de"
 
 
 def test_a_bad_parameter_is_a_400(server: LiveServer) -> None:

@@ -22,6 +22,7 @@ __all__ = ["COMMANDS", "MODULES", "build_parser", "main"]
 #: Each command and its one-line help; it runs in the module of its name under
 #: ``crowdsourcing_rules.cli`` (but for those in :data:`MODULES`).
 COMMANDS: dict[str, str] = {
+    "consult": "answer the card's questions one at a time, and get the recommendation",
     "decide": "recommend for one task file (YAML or JSON)",
     "explain": "explain a recommendation: why, why not, what if",
     "batch": "decide every task of a CSV, JSON Lines or Parquet file",

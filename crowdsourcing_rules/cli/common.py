@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from crowdsourcing_rules.advisor import Advisor
+    from crowdsourcing_rules.model.language import Language
     from crowdsourcing_rules.model.task import Task
     from crowdsourcing_rules.model.vocabulary import Vocabulary
 
@@ -25,10 +26,13 @@ __all__ = [
     "STDIO",
     "UsageError",
     "add_engine_option",
+    "add_lang_option",
     "add_policy_option",
     "add_rules_option",
     "add_rules_options",
+    "add_task_argument",
     "advisor",
+    "cli_language",
     "read_task",
     "report_policy_warnings",
     "rule_paths",
@@ -45,6 +49,30 @@ def add_engine_option(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="inference engine (default: durable-rules, or the reference engine where it cannot be imported)",
     )
+
+
+def add_task_argument(parser: argparse.ArgumentParser) -> None:
+    """The task file a command reads (``-``: standard input)."""
+    parser.add_argument(
+        "task", type=Path, help="task file (YAML or JSON): a mapping of the vocabulary's facts; - for standard input"
+    )
+
+
+def add_lang_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lang",
+        choices=("en", "fr"),
+        default=None,
+        help="language of the words printed (default: from LANGUAGE, LC_ALL, LC_MESSAGES or LANG; English)",
+    )
+
+
+def cli_language(args: argparse.Namespace) -> Language:
+    """The language a command prints in: ``--lang``, else the environment's, with the policy
+    layers' translations on top."""
+    from crowdsourcing_rules.rulefiles.translations import policy_language
+
+    return policy_language(args.lang, getattr(args, "policy", None) or ())
 
 
 def add_policy_option(parser: argparse.ArgumentParser) -> None:

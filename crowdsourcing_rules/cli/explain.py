@@ -5,17 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
-from crowdsourcing_rules.cli.common import add_rules_options, advisor, read_task
+from crowdsourcing_rules.cli import common
 
 __all__ = ["configure", "run"]
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "task", type=Path, help="task file (YAML or JSON): a mapping of the vocabulary's facts; - for standard input"
-    )
+    common.add_task_argument(parser)
     parser.add_argument(
         "--why",
         action="append",
@@ -42,9 +39,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", dest="deprecated_output", metavar="OUTPUT", help=argparse.SUPPRESS)
     parser.add_argument("--target", metavar="VALUE", help="with --what-if: the value the output should take")
     parser.add_argument(
+        "--sensitivity",
+        action="store_true",
+        help="with --what-if: the table of which value of which fact changes which output",
+    )
+    parser.add_argument(
+        "--all-facts",
+        action="store_true",
+        help="with --what-if: change any fact, not only those a manager can change (task type included)",
+    )
+    parser.add_argument(
         "--format", choices=("text", "markdown", "json"), default="text", help="output format (default: text)"
     )
-    add_rules_options(parser)
+    common.add_lang_option(parser)
+    common.add_rules_options(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,16 +62,23 @@ def run(args: argparse.Namespace) -> int:
     if args.deprecated_output:
         print("warning: explain --output is deprecated; write --what-if-output", file=sys.stderr)
         args.what_if_output = args.deprecated_output
-    with advisor(args) as built:  # the rules and the policy layers, exactly as decide reads them
+    lang = common.cli_language(args)
+    with common.advisor(args) as built:  # the rules and the policy layers, exactly as decide reads them
         outputs = [o.name for o in built.ruleset.vocabulary.outputs]
         for name in args.why or ():
             if name not in outputs:
                 print(f"error: --why: unknown output {name!r}{did_you_mean(name, outputs)}", file=sys.stderr)
                 return 2
-        task = read_task(args.task, built.ruleset.vocabulary)
+        task = common.read_task(args.task, built.ruleset.vocabulary)
         try:
+            facts = None if args.all_facts else built.ruleset.vocabulary.changeable
             explanation = Explainer(built).explain(
-                task, why_not=args.why_not, what_if=args.what_if, output=args.what_if_output, target=args.target
+                task,
+                why_not=args.why_not,
+                what_if=args.what_if or args.sensitivity,
+                output=args.what_if_output,
+                target=args.target,
+                facts=facts,
             )
         except InputError:
             raise
@@ -74,5 +89,5 @@ def run(args: argparse.Namespace) -> int:
         print(printable_json(json.dumps(explanation.to_dict(args.why), indent=2, ensure_ascii=False)))
     else:
         render = explanation.to_markdown if args.format == "markdown" else explanation.to_text
-        print(render(args.why), end="")
+        print(render(args.why, lang=lang, sensitivity=args.sensitivity), end="")
     return 0

@@ -10,6 +10,7 @@ import attrs
 
 from crowdsourcing_rules.errors import Location, printable_json
 from crowdsourcing_rules.model import html, text
+from crowdsourcing_rules.model.language import Language
 from crowdsourcing_rules.model.platforms import PlatformExample
 from crowdsourcing_rules.model.rules import Source
 
@@ -168,10 +169,25 @@ class Recommendation:
         """Ids of the fired rules, in firing order."""
         return tuple(f.rule_id for f in self.trace)
 
-    def to_text(self, *, trace: bool = True) -> str:
-        """A readable report: the verdict and the card's four questions first, then risks, plan,
-        and with ``trace`` the rules that fired (see :mod:`crowdsourcing_rules.model.text`)."""
-        return text.recommendation_text(self.to_dict(), trace=trace)
+    def to_text(
+        self, *, lang: str | Language | None = "en", detail: bool = False, trace: bool = False, title: str | None = None
+    ) -> str:
+        """The short answer in plain words (at most ten lines), in English or French (``lang="fr"``);
+        with ``detail`` every output, with ``trace`` the rules that fired
+        (see :mod:`crowdsourcing_rules.model.text`). ``title`` names the task instead of its id."""
+        return text.recommendation_text(self.to_dict(), lang=lang, detail=detail, trace=trace, title=title)
+
+    def to_markdown(
+        self, *, lang: str | Language | None = "en", detail: bool = False, trace: bool = False, title: str | None = None
+    ) -> str:
+        """The same as :meth:`to_text`, as Markdown, for pasting into a document."""
+        return text.recommendation_text(
+            self.to_dict(), lang=lang, detail=detail, trace=trace, title=title, markdown=True
+        )
+
+    def to_html(self, *, lang: str | Language | None = "en") -> str:
+        """The card a notebook shows, in English or French."""
+        return html.recommendation_html(self.to_dict(), lang)
 
     def to_json(self, *, trace: bool = True) -> str:
         """The JSON form of :meth:`to_dict`, indented."""
@@ -179,7 +195,7 @@ class Recommendation:
 
     def _repr_html_(self) -> str:
         """The recommendation as HTML, for notebooks (see :mod:`crowdsourcing_rules.model.html`)."""
-        return html.recommendation_html(self.to_dict())
+        return self.to_html()
 
     def to_dict(self, *, trace: bool = True) -> dict[str, Any]:
         """The JSON form: every output of the vocabulary, plus ``task_id``, ``questions``,

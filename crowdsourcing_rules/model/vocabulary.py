@@ -50,6 +50,9 @@ class FactSpec:
     builtin: bool = True
     #: The coarser fact this one refines (``personal_data`` refines ``legal_sensitivity``).
     refines: str | None = None
+    #: Whether a manager can change it (a deadline, a budget, who runs the crowd): what-if
+    #: proposes changes of those facts only. A policy's declared facts count as changeable.
+    changeable: bool = False
 
     @property
     def default(self) -> object:
@@ -98,7 +101,14 @@ def _read() -> tuple[tuple[FactSpec, ...], tuple[str, ...], tuple[OutputSpec, ..
         ordered, required = spec.get("ordered", False), spec.get("required", False)
         facts.append(
             FactSpec(
-                name, kind, spec["description"], values, ordered=ordered, required=required, refines=spec.get("refines")
+                name,
+                kind,
+                spec["description"],
+                values,
+                ordered=ordered,
+                required=required,
+                refines=spec.get("refines"),
+                changeable=spec.get("changeable", False),
             )
         )
     outputs, computed = (
@@ -173,6 +183,11 @@ class Vocabulary:
         """
         refines = self.fact(name).refines
         return facts.get(name) == UNKNOWN and (refines is None or facts.get(refines) == UNKNOWN)
+
+    @property
+    def changeable(self) -> tuple[str, ...]:
+        """The facts a manager can change: the built-in ones marked so, and every declared fact."""
+        return tuple(f.name for f in self.facts if f.changeable or not f.builtin)
 
     def extend(self, facts: Iterable[FactSpec]) -> Vocabulary:
         """A vocabulary with more facts; the caller checks that names are new."""

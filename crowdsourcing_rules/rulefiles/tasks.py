@@ -12,6 +12,8 @@ crowdsourcing_rules.errors.TaskError: task 't1' is invalid: 1 problem
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -21,7 +23,7 @@ from crowdsourcing_rules.model.vocabulary import Vocabulary
 from crowdsourcing_rules.rulefiles import yaml_reader
 from crowdsourcing_rules.rulefiles.files import display_path, read_text
 
-__all__ = ["read_task_file", "read_task_text"]
+__all__ = ["read_task_file", "read_task_text", "task_file_text"]
 
 
 def read_task_file(path: str | Path, vocabulary: Vocabulary | None = None) -> Task:
@@ -57,3 +59,38 @@ def read_task_text(text: str, display: str, vocabulary: Vocabulary | None = None
             [Problem("file is empty: expected a mapping of facts", Location(display, 1, 1))],
         )
     return parse_task(yaml_reader.plain(data), vocabulary, locate=locate)
+
+
+_PLAIN = re.compile(r"[a-z][a-z0-9_]*")
+# Words YAML 1.1 reads as booleans or null: written quoted
+_RESERVED = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
+
+
+def task_file_text(facts: Mapping[str, object], comment: str | None = None) -> str:
+    """A task file (YAML) for a mapping of facts: codes as plain words, other text quoted,
+    yes/no facts as ``true``/``false``, lists in brackets; ``comment`` heads it.
+
+    >>> print(task_file_text({"id": "t1", "title": "Logo: variants", "urgency": "high", "public_facing": False}))
+    id: t1
+    title: "Logo: variants"
+    urgency: high
+    public_facing: false
+    <BLANKLINE>
+    >>> read_task_text(task_file_text({"id": "no", "title": "yes"}), "<text>").title
+    'yes'
+    """
+
+    def scalar(value: object) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        text = str(value)
+        plain = _PLAIN.fullmatch(text) and text not in _RESERVED
+        return text if plain else json.dumps(text, ensure_ascii=False)
+
+    lines = [f"# {line}".rstrip() for line in (comment or "").splitlines()]
+    for name, value in facts.items():
+        if isinstance(value, (list, tuple)):
+            lines.append(f"{name}: [{', '.join(scalar(v) for v in value)}]")
+        else:
+            lines.append(f"{name}: {scalar(value)}")
+    return "\n".join(lines) + "\n"

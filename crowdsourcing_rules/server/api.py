@@ -21,6 +21,7 @@ from crowdsourcing_rules._version import __version__
 from crowdsourcing_rules.advisor import Advisor
 from crowdsourcing_rules.batch.results import TaskFailure, UnreadableRow, decide_one
 from crowdsourcing_rules.errors import EngineError, InputError, Problem, closest, did_you_mean
+from crowdsourcing_rules.model.text import translated
 from crowdsourcing_rules.rulefiles.schemas import SCHEMAS, schema
 from crowdsourcing_rules.server.bodies import JSON_LINES_TYPES, JSON_TYPES, load_json, parse_json_body, read_body
 from crowdsourcing_rules.server.problems import (
@@ -35,8 +36,8 @@ from crowdsourcing_rules.server.state import ServerState, Snapshot
 __all__ = ["BATCH_CHUNK", "LANGUAGES", "router", "server_state"]
 
 router = APIRouter(route_class=ProblemRoute)
-#: The languages of the answers: English only for now (codes stay codes in JSON whatever the language).
-LANGUAGES = ("en",)
+#: The languages of the answers' texts (codes stay codes in JSON whatever the language).
+LANGUAGES = ("en", "fr")
 BATCH_CHUNK = 64  # tasks decided per trip to a deciding thread in a batch
 
 _TASK = {"$ref": "#/components/schemas/Task"}
@@ -59,7 +60,9 @@ _BATCH_BODY = {
 
 Trace = Annotated[bool, Query(description="include the rules that fired (several times larger)")]
 Questions = Annotated[bool, Query(description="search the unknown facts that could change the verdict")]
-Lang = Annotated[str, Query(description="language of the texts: only 'en' for now")]
+Lang = Annotated[
+    str, Query(description="language of the rules' texts (conditions, mitigations, plan steps...): 'en' or 'fr'")
+]
 
 
 class _Question(NamedTuple):
@@ -70,6 +73,7 @@ class _Question(NamedTuple):
     what_if: bool
     output: str
     target: str | None
+    lang: str = "en"
 
 
 def server_state(request: Request) -> ServerState:
@@ -80,13 +84,19 @@ def server_state(request: Request) -> ServerState:
 
 def _check_lang(lang: str) -> None:
     if lang not in LANGUAGES:
-        message = f"language {lang!r} is not available; the answers are in English only for now ('en')"
-        raise HTTPProblem(400, message, problems=[Problem(message, value=lang, suggestion="en")])
+        message = f"language {lang!r} is not available; expected one of {', '.join(LANGUAGES)}"
+        message += did_you_mean(lang, LANGUAGES)
+        raise HTTPProblem(400, message, problems=[Problem(message, value=lang, suggestion=closest(lang, LANGUAGES))])
 
 
-def _decide(advisor: Advisor, data: object, questions: bool, trace: bool) -> dict[str, Any]:
+def _in(lang: str, rec: dict[str, Any]) -> dict[str, Any]:
+    """A recommendation's JSON form with its texts in the language (English: as it is)."""
+    return rec if lang == LANGUAGES[0] else translated(rec, lang)
+
+
+def _decide(advisor: Advisor, data: object, questions: bool, trace: bool, lang: str) -> dict[str, Any]:
     try:
-        return advisor.decide(data, questions=questions).to_dict(trace=trace)
+        return _in(lang, advisor.decide(data, questions=questions).to_dict(trace=trace))
     except InputError as error:
         raise task_problem(error) from None
     except EngineError as error:
@@ -130,18 +140,20 @@ async def decide(
     """Decide one task: the body is the task's facts, the answer the recommendation."""
     _check_lang(lang)
     state, data = await _task(request)
-    return JSONResponse(await state.run(_decide, state.snapshot.advisor, data, questions, trace))
+    return JSONResponse(await state.run(_decide, state.snapshot.advisor, data, questions, trace, lang))
 
 
 def _explain(snapshot: Snapshot, data: object, question: _Question) -> dict[str, Any]:
-    why, why_not, what_if, output, target = question
+    why, why_not, what_if, output, target, lang = question
     try:
         task = snapshot.advisor.parse_task(data)
     except InputError as error:
         raise task_problem(error) from None
     try:
         explanation = snapshot.explainer.explain(task, why_not=why_not, what_if=what_if, output=output, target=target)
-        return explanation.to_dict(why)
+        answer = explanation.to_dict(why)
+        answer["recommendation"] = _in(lang, answer["recommendation"])
+        return answer
     except InputError as error:
         raise task_problem(error) from None
     except EngineError as error:
@@ -174,11 +186,13 @@ async def explain(
     ]
     if unknown:
         raise HTTPProblem(400, "'why' names outputs that do not exist", problems=unknown)
-    question = _Question(why, why_not, what_if, output, target)
+    question = _Question(why, why_not, what_if, output, target, lang)
     return JSONResponse(await state.run(_explain, snapshot, data, question))
 
 
-def _row(advisor: Advisor, index: int, number: int, line: bytes, trace: bool, questions: bool, where: str) -> bytes:
+def _row(
+    advisor: Advisor, index: int, number: int, line: bytes, trace: bool, questions: bool, where: str, lang: str = "en"
+) -> bytes:
     """One line of a batch's answer, for one line of its body."""
     try:
         task: object = load_json(line)
@@ -197,12 +211,14 @@ def _row(advisor: Advisor, index: int, number: int, line: bytes, trace: bool, qu
         body = problem_document(status, result.summary, f"{where}#line={number}", title=title, problems=result.problems)
         head.update(task_id=result.task_id, problem=body)
     else:
-        head["recommendation"] = result.to_dict(trace=trace)
+        head["recommendation"] = _in(lang, result.to_dict(trace=trace))
     return json.dumps(head, ensure_ascii=False, default=str).encode() + b"\n"
 
 
-def _chunk(advisor: Advisor, rows: list[tuple[int, int, bytes]], trace: bool, questions: bool, where: str) -> bytes:
-    return b"".join(_row(advisor, index, number, line, trace, questions, where) for index, number, line in rows)
+def _chunk(
+    advisor: Advisor, rows: list[tuple[int, int, bytes]], trace: bool, questions: bool, where: str, lang: str
+) -> bytes:
+    return b"".join(_row(advisor, index, number, line, trace, questions, where, lang) for index, number, line in rows)
 
 
 @router.post(
@@ -236,7 +252,7 @@ async def batch(
                 (start + offset, number, line)
                 for offset, (number, line) in enumerate(rows[start : start + BATCH_CHUNK])
             ]
-            yield await state.run(_chunk, advisor, chunk, trace, questions, where)
+            yield await state.run(_chunk, advisor, chunk, trace, questions, where, lang)
 
     return StreamingResponse(lines(), media_type="application/x-ndjson")
 

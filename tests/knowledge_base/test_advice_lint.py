@@ -121,7 +121,8 @@ def test_an_empty_task_is_provisional(advisor: cr.Advisor) -> None:
     rec = advisor.decide({"id": "empty"})
     assert rec.provisional is True
     assert {"task_type", "skill_level", "legal_sensitivity"} <= set(rec.questions)
-    assert "Provisional:" in rec.to_text(trace=False)
+    text = rec.to_text()
+    assert "(provisional)" in text.splitlines()[0] and "To answer: What will be crowdsourced" in text
 
 
 def test_a_complete_task_is_not_provisional(advisor: cr.Advisor) -> None:
