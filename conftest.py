@@ -1,5 +1,6 @@
 """Collection of the package's doctests: the server's modules import FastAPI, which only the
-``server`` extra installs; without it they are not collected (and tests/test_server*.py skip).
+``server`` extra installs; without it they are not collected (and tests/test_server*.py skip); the
+notebook form likewise needs ipywidgets (the ``notebooks`` extra).
 
 The command line prints in the language of the environment (``LANG``...): every test runs in an
 English one, whatever the machine's, unless it sets another."""
@@ -24,3 +25,6 @@ SERVER_EXTRA = ("fastapi", "fastapi_offline", "uvicorn", "watchfiles", "httpx")
 
 SERVER_MODULES = ["crowdsourcing_rules/server/*", "tests/server_support.py"]
 collect_ignore_glob = [] if all(importlib.util.find_spec(m) for m in SERVER_EXTRA) else SERVER_MODULES
+# The notebook form imports ipywidgets, which only the ``notebooks`` extra installs.
+if importlib.util.find_spec("ipywidgets") is None:
+    collect_ignore_glob.append("crowdsourcing_rules/consultation/form.py")
