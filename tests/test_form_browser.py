@@ -150,7 +150,8 @@ def test_a_whole_consultation_in_the_browser(server: LiveServer, browser: WebDri
     browser.find_element(By.ID, "download").click()
     downloaded = tmp_path / "downloads" / f"{task_slug(title)}.yaml"
     eventually(lambda: True if downloaded.exists() else None, "the download")
-    assert read_task_text(downloaded.read_text(encoding="utf-8"), str(downloaded)).facts == cr.Task.from_dict(task).facts
+    read_back = read_task_text(downloaded.read_text(encoding="utf-8"), str(downloaded))
+    assert read_back.facts == cr.Task.from_dict(task).facts
     assert browser_errors(browser) == []
 
 

@@ -176,7 +176,9 @@ def read_form(snapshot: Snapshot, items: Sequence[tuple[str, str]], accept: str 
         message = t.ui("The title is cut to its first {count} characters.").format(count=MAX_TITLE)
         problems.append(Problem(message, fact="title", value=title))
         title, wrong_answer = title[:MAX_TITLE], True
-    facts: dict[str, object] = {"id": task_slug(title)} | ({"title": title} if title else {})
+    facts: dict[str, object] = {"id": task_slug(title)}
+    if title:
+        facts["title"] = title
     consultation = Consultation(snapshot.advisor, facts=facts)
     for fact, value in items:
         if fact in CONTROLS or not value:  # an empty value: a question of the whole form left open
@@ -279,8 +281,7 @@ class _Links:
             "static": f"{self.root}/static",
             "api": f"{self.root}/docs",
             "languages": [
-                (code, LANGUAGE_NAMES.get(code, code), self.page(self.base(lang=code) + answers))
-                for code in LANGUAGES
+                (code, LANGUAGE_NAMES.get(code, code), self.page(self.base(lang=code) + answers)) for code in LANGUAGES
             ],
             "restart": self.page(self.base(title=False)),
             "back": self.page(self.base() + answers[:-1]) if answers else None,
@@ -316,8 +317,12 @@ def _why(snapshot: Snapshot, consultation: Consultation, t: Language) -> dict[tu
     for derivation in explanation.derivations:
         lines: list[tuple[int, str]] = []
         seen: dict[str, str] = {}
+
+        def line(depth: int, text: str, lines: list[tuple[int, str]] = lines) -> None:
+            lines.append((depth, text))
+
         for node in derivation.rules:
-            node_lines(node, 0, lambda depth, text: lines.append((depth, text)), seen, t, derivation.output)
+            node_lines(node, 0, line, seen, t, derivation.output)
         found[(derivation.output, derivation.value)] = lines
     return found
 
