@@ -185,3 +185,19 @@ def test_the_templates_hold_no_words_of_their_own() -> None:
     for name in TEMPLATES.list_templates():
         source = TEMPLATES.loader.get_source(TEMPLATES, name)[0]
         assert "ui(" not in source, name
+
+
+def test_an_answer_can_be_changed(server: LiveServer) -> None:
+    page = server.client.get("/", params={"task_type": "ideation", "urgency": "high"}).text
+    change = re.search(r'<a href="([^"]*ask=task_type[^"]*)">Change</a>', page)
+    assert change
+    asking = server.client.get(html.unescape(change.group(1))).text
+    assert asked(asking) == "task_type"
+    assert 'aria-pressed="true"' in asking  # the answer given is marked
+    form = re.search(r'<form id="question".*?</form>', asking, re.S)
+    assert form
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form.group(0)))
+    assert hidden == {"lang": "en", "urgency": "high"}  # the other answers, the one asked left out
+    again = server.client.get("/", params={**hidden, "task_type": "testing_qa"})
+    assert again.status_code == 200
+    assert "testing" in text_of(re.search(r'<section class="answers".*?</section>', again.text, re.S).group(0))

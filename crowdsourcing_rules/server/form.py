@@ -6,9 +6,9 @@ one query parameter per fact in the order they were given (``?lang=fr&task_type=
 &personal_data=unknown``; ``unknown`` is "I don't know"). Each page is built anew from them with a
 :class:`~crowdsourcing_rules.consultation.session.Consultation`: the server keeps nothing between
 requests, the forms are plain ``GET`` forms whose hidden fields carry the answers so far, and the
-browser's back button, a bookmark or a shared link give the same page. A little JavaScript
-(``static/form.js``) sends the same forms without reloading the page, and submits the whole form as
-soon as a choice changes; without it, every page still works.
+browser's back button, a bookmark or a shared link give the same page. A dozen lines of
+JavaScript (``static/form.js``) send the whole form as soon as a choice changes; without them,
+every page works all the same (its button sends it).
 
 ``GET /task.yaml`` with the same parameters is the task file of the answers, written in the response.
 Answers that cannot be used (a fact the consultation does not ask, a value outside its set, a fact
@@ -351,7 +351,6 @@ def page_context(snapshot: Snapshot, state: FormState, root: str = "") -> dict[s
         "problems": state.problems,
         "links": links.context(),
         "question": _question_context(asked, t, position, answers.get(asked.fact)) if asked else None,
-        "next_fact": None if done else consultation.next_question().fact,  # type: ignore[union-attr]
         "fields": [
             _question_context(_question(consultation, fact), t, number, answers.get(fact))
             for number, fact in enumerate(consultation.askable, 1)
