@@ -8,7 +8,7 @@ import json
 import warnings
 from pathlib import Path
 
-from crowdsourcing_rules.cli.common import add_engine_option, add_lang_option, report_policy_warnings
+from crowdsourcing_rules.cli.common import add_engine_option, add_lang_option, cli_language, report_policy_warnings
 
 __all__ = ["configure", "run"]
 
@@ -52,9 +52,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
-        from crowdsourcing_rules.rulefiles.translations import policy_language
-
-        t = policy_language(args.lang, [args.policy_dir])  # with the layer's own translations
+        t = cli_language(args)
         print(report.to_text(verbose=args.verbose, lang=t))
         if below:
             minimum = t.ui("coverage {percent} is below the minimum of {minimum}")
