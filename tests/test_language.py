@@ -193,3 +193,14 @@ def test_the_explanation_html_in_both_languages() -> None:
     assert "Pourquoi" in french and "Pourquoi" not in english
     parts = (explanation.why_not[0], explanation.what_if)
     assert all(p is not None and 'lang="fr"' in p.to_html(lang="fr") for p in parts)
+
+
+def test_rules_lists_a_company_layer_s_rules_in_its_french(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    layer = tmp_path / "acme"
+    layer.mkdir()
+    (layer / "rules.yaml").write_text(POLICY_RULE, encoding="utf-8")
+    (layer / "fr.po").write_text(POLICY_FR, encoding="utf-8")
+    assert main(["rules", "--policy", str(layer), "--lang", "fr"]) == 0
+    assert "    Les fiches clients ne quittent jamais Acme." in capsys.readouterr().out
+    assert main(["rules", "--policy", str(layer), "--lang", "en"]) == 0
+    assert "    Customer records never leave Acme." in capsys.readouterr().out
