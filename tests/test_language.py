@@ -3,6 +3,7 @@ compiled catalogues are those of the .po files, and a company's layer adds its o
 
 from __future__ import annotations
 
+import html
 import shutil
 from pathlib import Path
 
@@ -170,3 +171,36 @@ def test_the_html_card_in_both_languages() -> None:
     assert 'lang="en"' in english and "skilled freelancers" in english
     assert 'lang="fr"' in french and "des freelances qualifiés" in french and "Gravité" in french
     assert rec._repr_html_() == english
+
+
+def test_the_explanation_html_in_both_languages() -> None:
+    """The explanation's HTML follows the language like its text: the words of the catalogues, the
+    rules' descriptions in French; codes stay codes."""
+    task = cr.read_task_file(ROOT / "examples" / "tasks" / "logo_variants.yaml")
+    explanation = cr.explain(task, why_not=["crowdsource=no"], what_if=True)
+    english, french = explanation.to_html(), explanation.to_html(lang="fr")
+    assert explanation._repr_html_() == english
+    fr, en = language("fr"), language("en")
+    first = explanation.derivations[0].rules[0].rule
+    for t, page in ((en, english), (fr, french)):
+        assert f'class="crowdsourcing-rules explanation" lang="{t.code}"' in page
+        for words in ("Why: the derivation of each conclusion", "Rule that could conclude it", "Outputs that change"):
+            assert html.escape(t.ui(words)) in page
+        assert html.escape(t.rule(first.description).strip()) in page
+        assert html.escape(t.ui("Why not {output} = {value}?").format(output="crowdsource", value="no")) in page
+    assert fr.ui("Outputs that change") != "Outputs that change"  # French, not the English msgid
+    assert fr.rule(first.description) != first.description
+    assert "Pourquoi" in french and "Pourquoi" not in english
+    parts = (explanation.why_not[0], explanation.what_if)
+    assert all(p is not None and 'lang="fr"' in p.to_html(lang="fr") for p in parts)
+
+
+def test_rules_lists_a_company_layer_s_rules_in_its_french(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    layer = tmp_path / "acme"
+    layer.mkdir()
+    (layer / "rules.yaml").write_text(POLICY_RULE, encoding="utf-8")
+    (layer / "fr.po").write_text(POLICY_FR, encoding="utf-8")
+    assert main(["rules", "--policy", str(layer), "--lang", "fr"]) == 0
+    assert "    Les fiches clients ne quittent jamais Acme." in capsys.readouterr().out
+    assert main(["rules", "--policy", str(layer), "--lang", "en"]) == 0
+    assert "    Customer records never leave Acme." in capsys.readouterr().out

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
+from crowdsourcing_rules.model.language import Language, language
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
@@ -37,31 +39,47 @@ def _sorted_edges(graph: nx.DiGraph[str]) -> list[tuple[str, str, dict[str, Any]
     return sorted(graph.edges(data=True), key=lambda e: (e[0], e[1]))
 
 
-def to_text(graph: nx.DiGraph[str], generations: Sequence[Sequence[str]]) -> str:
-    """A plain-text listing: rules by generation (ids), each with what it reads and concludes."""
+def to_text(graph: nx.DiGraph[str], generations: Sequence[Sequence[str]], lang: str | Language | None = "en") -> str:
+    """A plain-text listing: rules by generation (ids), each with what it reads and concludes, in
+    the words of the language (the rules, facts and outputs keep their ids)."""
+    t = language(lang)
+    reads_word, concludes_word, salience = t.ui("reads"), t.ui("concludes"), t.ui("salience")
+    width = max(len(reads_word), len(concludes_word)) + 2
     lines: list[str] = []
     for index, layer in enumerate(generations):
-        lines.append(f"generation {index}")
+        lines.append(t.ui("generation {number}").format(number=index))
         for rule_id in layer:
             node = f"rule:{rule_id}"
             data = graph.nodes[node]
             where = f", {data['location']}" if data.get("location") else ""
-            lines.append(f"  {rule_id}  (salience {data['salience']}{where})")
+            lines.append(f"  {rule_id}  ({salience} {data['salience']}{where})")
             reads = []
             for fact in sorted(graph.predecessors(node)):
                 edge = graph.edges[fact, node]
-                mark = " (absent)" if edge["negative"] and graph.nodes[fact]["kind"] == "derived" else ""
+                mark = " " + t.ui("(absent)") if edge["negative"] and graph.nodes[fact]["kind"] == "derived" else ""
                 reads.append(fact + mark)
             if reads:
-                lines.append("    reads      " + ", ".join(reads))
+                lines.append("    " + reads_word.ljust(width) + ", ".join(reads))
             concludes = sorted(graph.successors(node))
             if concludes:
-                lines.append("    concludes  " + ", ".join(concludes))
+                lines.append("    " + concludes_word.ljust(width) + ", ".join(concludes))
     policy = [(a, b) for a, b, d in _sorted_edges(graph) if d["kind"] == "policy"]
     if policy:
-        lines.append("policy")
-        lines.extend(f"  {a} -> {b}  ({graph.edges[a, b]['why']})" for a, b in policy)
+        lines.append(t.ui("policy"))
+        lines.extend(f"  {a} -> {b}  ({_policy_reason(t, graph.edges[a, b]['why'])})" for a, b in policy)
     return "\n".join(lines)
+
+
+def _policy_reason(t: Language, why: str) -> str:
+    """Why the conflict policy links two outputs (:data:`POLICY_EDGES`), in the language."""
+    known = {
+        "a condition turns a 'yes' verdict into 'with_conditions'": t.ui(
+            "a condition turns a 'yes' verdict into 'with_conditions'"
+        ),
+        "a 'no' verdict empties it": t.ui("a 'no' verdict empties it"),
+        "a 'no' verdict makes it not applicable": t.ui("a 'no' verdict makes it not applicable"),
+    }
+    return known.get(why, why)
 
 
 def to_mermaid(graph: nx.DiGraph[str]) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 
 from crowdsourcing_rules.errors import Location, printable, printable_json
+from crowdsourcing_rules.model.language import Language, language
 
 __all__ = [
     "CODES",
@@ -154,12 +155,19 @@ class CheckReport:
         dropped = set(codes)
         return attrs.evolve(self, findings=tuple(f for f in self.findings if f.code not in dropped))
 
-    def to_text(self) -> str:
+    def to_text(self, *, lang: str | Language | None = "en") -> str:
+        """Each finding on a line (in English: a finding's message is the analysis's own), then
+        the summary, in the language."""
+        t = language(lang)
         lines = [str(f) for f in self.findings]
         errors, warnings, notes = (self.count(s) for s in SEVERITY_ORDER)
         lines.append(
-            f"{plural(errors, 'error')}, {plural(warnings, 'warning')}, {plural(notes, 'note')} "
-            f"in {plural(self.rules, 'rule')}"
+            t.ui("{errors}, {warnings}, {notes} in {rules}").format(
+                errors=t.count(errors, t.ui("{count} error"), t.ui("{count} errors")),
+                warnings=t.count(warnings, t.ui("{count} warning"), t.ui("{count} warnings")),
+                notes=t.count(notes, t.ui("{count} note"), t.ui("{count} notes")),
+                rules=t.count(self.rules, t.ui("{count} rule"), t.ui("{count} rules")),
+            )
         )
         return printable("\n".join(lines))
 

@@ -28,6 +28,7 @@ from crowdsourcing_rules.analysis import drawing
 from crowdsourcing_rules.analysis.drawing import NODE_KINDS
 from crowdsourcing_rules.errors import did_you_mean
 from crowdsourcing_rules.model.conditions import normal_form
+from crowdsourcing_rules.model.language import Language
 from crowdsourcing_rules.model.policy import POLICY_EDGES, target
 from crowdsourcing_rules.model.rules import RuleSet
 
@@ -314,8 +315,9 @@ class RuleGraph:
 
     # -- pictures (crowdsourcing_rules.analysis.drawing) ---------------------------------------
 
-    def to_text(self) -> str:
-        """A plain-text listing: rules by generation, each with what it reads and concludes.
+    def to_text(self, *, lang: str | Language | None = "en") -> str:
+        """A plain-text listing: rules by generation, each with what it reads and concludes
+        (``lang``: its words in English or French; ids stay ids).
 
         >>> from crowdsourcing_rules.rulefiles.loading import parse_rule_documents
         >>> graph = rule_graph(parse_rule_documents([("example.yaml", _EXAMPLE)]))
@@ -325,7 +327,7 @@ class RuleGraph:
             reads      derived:external_skill_needed, input:skill_level
             concludes  output:crowd_types
         """
-        return drawing.to_text(self.graph, self.generations())
+        return drawing.to_text(self.graph, self.generations(), lang)
 
     def to_mermaid(self) -> str:
         """A Mermaid flowchart (GitHub, GitLab and JupyterLab render it)."""

@@ -24,7 +24,9 @@ import attrs
 
 from crowdsourcing_rules.advisor import Advisor, EngineName
 from crowdsourcing_rules.errors import CaseFileError, CrowdsourcingRulesError, Location, Problem, printable
+from crowdsourcing_rules.model.language import Language, language
 from crowdsourcing_rules.model.recommendation import Recommendation
+from crowdsourcing_rules.model.text import override_reason
 from crowdsourcing_rules.rulefiles.cases import Case, find_case_files, load_cases, show
 from crowdsourcing_rules.rulefiles.loading import default_rules_path
 
@@ -46,33 +48,40 @@ class CaseResult:
     def passed(self) -> bool:
         return not self.differences and self.error is None
 
-    def explain(self) -> str:
-        """The case, the differences and the trace, for a person to read."""
+    def explain(self, *, lang: str | Language | None = "en") -> str:
+        """The case, the differences and the trace, for a person to read (the words in the
+        language; a difference, which compares codes, in English)."""
+        t = language(lang)
         case = self.case
-        status = "PASS" if self.passed else "FAIL"
+        status = t.ui("PASS") if self.passed else t.ui("FAIL")
         lines = [f"{status} {case.id}  ({case.location})" if case.location else f"{status} {case.id}"]
         if case.description:
             lines.append(f"  {case.description}")
         given = ", ".join(f"{k}={show(v)}" for k, v in case.given.items() if k != "id")
-        lines.append(f"  given: {given or 'no facts'}")
+        lines.append("  " + t.ui("given: {facts}").format(facts=given or t.ui("no facts")))
         if self.error:
-            lines.append(f"  error: {self.error}")
+            lines.append("  " + t.ui("error: {message}").format(message=self.error))
         for difference in self.differences:
             lines.append(f"  - {difference}")
         rec = self.recommendation
         if rec is not None and not self.passed:
-            lines.append(
-                f"  got: crowdsource={rec.crowdsource}, crowd_types={show(rec.crowd_types)}, risks={show(rec.risk_ids)}"
-            )
-            lines.append("  trace (rules fired, in order):")
+            got = f"crowdsource={rec.crowdsource}, crowd_types={show(rec.crowd_types)}, risks={show(rec.risk_ids)}"
+            lines.append("  " + t.ui("got: {outputs}").format(outputs=got))
+            lines.append("  " + t.ui("trace (rules fired, in order):"))
+            salience = t.ui("salience")
             for firing in rec.trace:
-                lines.append(f"    {firing.rule_id}  salience {firing.salience}  {firing.location or ''}".rstrip())
+                lines.append(f"    {firing.rule_id}  {salience} {firing.salience}  {firing.location or ''}".rstrip())
                 for override in firing.overridden:
-                    lines.append(
-                        f"      overridden: {override.output} = {override.value} by {override.by} ({override.reason})"
+                    words = t.ui("overridden: {output} = {value} by {by} ({reason})")
+                    shown = words.format(
+                        output=override.output,
+                        value=override.value,
+                        by=override.by,
+                        reason=override_reason(t, override.reason),
                     )
+                    lines.append(f"      {shown}")
             if not rec.trace:
-                lines.append("    (no rule fired)")
+                lines.append("    " + t.ui("(no rule fired)"))
         return "\n".join(lines)
 
     def check(self) -> None:
@@ -118,18 +127,22 @@ class CaseReport:
     def failures(self) -> tuple[CaseResult, ...]:
         return tuple(r for r in self.results if not r.passed)
 
-    def to_text(self, *, verbose: bool = False) -> str:
-        """Failures with their trace, a summary line and the coverage report."""
-        lines = [r.explain() for r in self.results if verbose or not r.passed]
+    def to_text(self, *, verbose: bool = False, lang: str | Language | None = "en") -> str:
+        """Failures with their trace, a summary line and the coverage report, in the language."""
+        t = language(lang)
+        lines = [r.explain(lang=t) for r in self.results if verbose or not r.passed]
         failed = len(self.failures)
-        lines.append(f"{len(self.results)} cases: {len(self.results) - failed} passed, {failed} failed")
+        summary = t.ui("{cases} cases: {passed} passed, {failed} failed")
+        lines.append(summary.format(cases=len(self.results), passed=len(self.results) - failed, failed=failed))
         cov = self.coverage
-        what = "rules added or replaced by the policy" if cov.scope == "policy" else "rules"
+        what = t.ui("rules added or replaced by the policy") if cov.scope == "policy" else t.ui("rules")
         covered = len(cov.rules) - len(cov.uncovered)
-        lines.append(f"coverage: {covered} of {len(cov.rules)} {what} fired in some case ({cov.percent:.1f}%)")
+        coverage = t.ui("coverage: {covered} of {total} {what} fired in some case ({percent})")
+        percent = f"{cov.percent:.1f}%"
+        lines.append(coverage.format(covered=covered, total=len(cov.rules), what=what, percent=percent))
         for rule_id in cov.uncovered:
             where = self.locations.get(rule_id)
-            lines.append(f"  fired in no case: {rule_id}" + (f"  {where}" if where else ""))
+            lines.append("  " + t.ui("fired in no case: {rule}").format(rule=rule_id) + (f"  {where}" if where else ""))
         return printable("\n".join(lines))
 
     def to_dict(self) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crowdsourcing_rules.batch.formats import FORMATS, LIST_SEPARATOR, file_format
-from crowdsourcing_rules.cli.common import add_rules_options, advisor, standard_streams
+from crowdsourcing_rules.cli.common import add_lang_option, add_rules_options, advisor, cli_language, standard_streams
 
 if TYPE_CHECKING:
     from crowdsourcing_rules.batch.results import TaskFailure
@@ -50,6 +50,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="encoding of a CSV or JSON Lines INPUT (default: UTF-8, or UTF-16 or UTF-32 by its byte order mark)",
     )
+    add_lang_option(parser)
     add_rules_options(parser)
 
 
@@ -258,13 +259,24 @@ def _run(args: argparse.Namespace, state: _Run) -> int:
                 one.discard()
             results.close()  # type: ignore[attr-defined]  # a generator: stops the worker processes
             raise
-    total = sum(counts.values())
-    verdicts = ", ".join(f"{v} {counts[v]}" for v in ("yes", "with_conditions", "no", "None") if counts[v])
-    summary = f"{total} rows: {verdicts or 'none decided'}; {counts['error']} in error"
-    if counts["error"] and args.errors:
-        summary += f" (written to {args.errors})"
-    print(printable(summary.replace("None ", "undecided ")), file=sys.stderr)
+    print(printable(_summary(args, counts)), file=sys.stderr)
     return 1 if counts["error"] and not args.allow_errors else 0
+
+
+def _summary(args: argparse.Namespace, counts: collections.Counter[str]) -> str:
+    """The line on standard error after the rows: how many of each verdict, how many in error,
+    worded in the language of ``--lang``. The verdicts are named by their codes, as in the rows
+    written (``yes 3, with_conditions 1``): the summary counts what the output file holds."""
+    t = cli_language(args)
+    named = {v: v for v in ("yes", "with_conditions", "no")}
+    named["None"] = t.ui("undecided")
+    verdicts = ", ".join(f"{named[v]} {counts[v]}" for v in named if counts[v])
+    summary = t.ui("{total} rows: {verdicts}; {errors} in error").format(
+        total=sum(counts.values()), verdicts=verdicts or t.ui("none decided"), errors=counts["error"]
+    )
+    if counts["error"] and args.errors:
+        summary += " " + t.ui("(written to {path})").format(path=args.errors)
+    return summary
 
 
 def _error_row(index: int, failure: TaskFailure, original: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import json
 import warnings
 from pathlib import Path
 
-from crowdsourcing_rules.cli.common import add_engine_option, report_policy_warnings
+from crowdsourcing_rules.cli.common import add_engine_option, add_lang_option, cli_language, report_policy_warnings
 
 __all__ = ["configure", "run"]
 
@@ -37,6 +37,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show passing cases too")
     add_engine_option(parser)
+    add_lang_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -51,7 +52,9 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
-        print(report.to_text(verbose=args.verbose))
+        t = cli_language(args)
+        print(report.to_text(verbose=args.verbose, lang=t))
         if below:
-            print(f"coverage {report.coverage.percent:.1f}% is below the minimum of {args.min_coverage:g}%")
+            minimum = t.ui("coverage {percent} is below the minimum of {minimum}")
+            print(minimum.format(percent=f"{report.coverage.percent:.1f}%", minimum=f"{args.min_coverage:g}%"))
     return 0 if report.passed and not below else 1

@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from crowdsourcing_rules.analysis.findings import DEFAULT_MAX_COMBINATIONS, DEFAULT_SAMPLES
-from crowdsourcing_rules.cli.common import add_rule_sources, rule_paths
+from crowdsourcing_rules.cli.common import add_lang_option, add_rule_sources, cli_language, rule_paths
 
 __all__ = ["configure", "run"]
 
@@ -34,6 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help=f"otherwise evaluate N sampled combinations; 0 turns the gap search off (default: {DEFAULT_SAMPLES})",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed of the sampling (default: 0)")
+    add_lang_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,5 +53,5 @@ def run(args: argparse.Namespace) -> int:
         samples=args.samples,
         seed=args.seed,
     ).ignoring(args.ignore)
-    print(report.to_json() if args.format == "json" else report.to_text())
+    print(report.to_json() if args.format == "json" else report.to_text(lang=cli_language(args)))
     return 1 if report.failed(strict=args.strict) else 0

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from crowdsourcing_rules.cli.common import STDIO, add_rule_sources, rule_paths
+from crowdsourcing_rules.cli.common import STDIO, add_lang_option, add_rule_sources, cli_language, rule_paths
 
 __all__ = ["configure", "run"]
 
@@ -33,6 +33,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--radius", type=int, default=1, metavar="N", help="with --around: steps from rule to rule (default: 1)"
     )
+    add_lang_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,7 +53,10 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if args.format != "text" and not args.all:
         graph = graph.picture()
-    text = {"text": graph.to_text, "mermaid": graph.to_mermaid, "dot": graph.to_dot, "svg": graph.to_svg}[args.format]()
+    if args.format == "text":
+        text = graph.to_text(lang=cli_language(args))  # pictures: ids, and a legend in English
+    else:
+        text = {"mermaid": graph.to_mermaid, "dot": graph.to_dot, "svg": graph.to_svg}[args.format]()
     if not text.endswith("\n"):
         text += "\n"
     if args.output and str(args.output) != STDIO:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from crowdsourcing_rules.cli.common import add_rules_options, advisor
+from crowdsourcing_rules.cli.common import add_lang_option, add_rules_options, advisor, cli_language
 
 __all__ = ["configure", "run"]
 
@@ -13,6 +13,7 @@ __all__ = ["configure", "run"]
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--diff", action="store_true", help="list the rules the --policy layers add, replace, disable")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    add_lang_option(parser)
     add_rules_options(parser)
     parser.set_defaults(error=parser.error)
 
@@ -22,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.diff and not args.policy:
         args.error("rules --diff needs at least one --policy DIR to compare with the rules")
+    t = cli_language(args)
     with advisor(args) as built:
         layered = built.layered
         if args.diff:
@@ -29,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
             if args.format == "json":
                 print(json.dumps([c.to_dict() for c in layered.changes], indent=2, ensure_ascii=False))
             else:
-                print(format_changes(layered))
+                print(format_changes(layered, t))
             return 0
         origin = layered.origin if layered else {}
         rows = [
@@ -46,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
     width = max((len(rule.id) for rule in built.ruleset), default=0)
-    for row in rows:
-        layer = f"layer {row['layer']}" if row["layer"] else "default"
-        print(f"{row['id']:<{width}}  {row['salience']:>5}  {layer:<8}  {row['location']}")
+    layers = [t.ui("layer {number}").format(number=row["layer"]) if row["layer"] else t.ui("default") for row in rows]
+    layer_width = max((len(layer) for layer in layers), default=8)
+    for row, layer in zip(rows, layers, strict=True):
+        print(f"{row['id']:<{width}}  {row['salience']:>5}  {layer:<{layer_width}}  {row['location']}")
+        print("    " + " ".join(t.rule(str(row["description"])).split()))  # the description, in the language
     return 0

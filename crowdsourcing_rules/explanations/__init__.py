@@ -5,6 +5,7 @@
 - :mod:`~crowdsourcing_rules.explanations.trees`: derivation trees (a rule's condition checked
   against the task, down to the task's own facts);
 - :mod:`~crowdsourcing_rules.explanations.answers`: the answers (why not, what if, the sensitivity
-  table, the whole explanation), each as text, Markdown and HTML;
+  table, the whole explanation), each as text and Markdown;
+- :mod:`~crowdsourcing_rules.explanations.html`: the same answers as HTML, in English or French;
 - :mod:`~crowdsourcing_rules.explanations.frame`: the sensitivity table as a pandas DataFrame.
 """

@@ -1,5 +1,6 @@
 """The answers of an explanation: why not, what if, the sensitivity table, and the whole
-explanation, as values, and as text, Markdown and HTML.
+explanation, as values, and as text and Markdown; ``to_html(lang=...)`` gives each as HTML
+(:mod:`crowdsourcing_rules.explanations.html`).
 
 >>> describe_change(("quality", "availability"), ("quality", "security"))
 '+security -availability'
@@ -14,21 +15,18 @@ import attrs
 
 from crowdsourcing_rules.errors import printable
 from crowdsourcing_rules.explanations.frame import records_frame
+from crowdsourcing_rules.explanations.html import explanation_html, sensitivity_html, what_if_html, why_not_html
 from crowdsourcing_rules.explanations.trees import (
     Derivation,
     Line,
     OutputValue,
     RuleNode,
-    blocker_html,
     blocker_lines,
     node_lines,
-    rule_summary,
     rule_title,
-    rule_tree,
     shorten,
     show_value,
 )
-from crowdsourcing_rules.model.html import escape, recommendation_html, table, verdict_badge
 from crowdsourcing_rules.model.language import Language, language
 from crowdsourcing_rules.model.recommendation import Recommendation
 from crowdsourcing_rules.model.task import Task
@@ -42,10 +40,6 @@ __all__ = [
     "WhatIf",
     "WhyNot",
     "describe_change",
-    "explanation_html",
-    "sensitivity_html",
-    "what_if_html",
-    "why_not_html",
 ]
 
 
@@ -69,7 +63,11 @@ class WhyNot:
     actual: tuple[Derivation, ...] = ()
 
     def _repr_html_(self) -> str:
-        return why_not_html(self)
+        return self.to_html()
+
+    def to_html(self, *, lang: str | Language | None = "en") -> str:
+        """As HTML, its words in English or French (see :mod:`crowdsourcing_rules.explanations.html`)."""
+        return why_not_html(self, lang)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,7 +123,11 @@ class Sensitivity:
     base: Mapping[str, OutputValue] = attrs.field(factory=dict, eq=False)
 
     def _repr_html_(self) -> str:
-        return sensitivity_html(self)
+        return self.to_html()
+
+    def to_html(self, *, lang: str | Language | None = "en") -> str:
+        """The table as HTML, its words in English or French."""
+        return sensitivity_html(self, lang=lang)
 
     def describe(self, output: str, value: OutputValue) -> str:
         """How ``output`` changes to ``value``: ``yes -> no``, or ``+added -removed`` for lists."""
@@ -171,7 +173,11 @@ class WhatIf:
     tried: int = 0
 
     def _repr_html_(self) -> str:
-        return what_if_html(self)
+        return self.to_html()
+
+    def to_html(self, *, lang: str | Language | None = "en") -> str:
+        """As HTML, its words in English or French (see :mod:`crowdsourcing_rules.explanations.html`)."""
+        return what_if_html(self, lang)
 
     @property
     def size(self) -> int:
@@ -238,7 +244,11 @@ class Explanation:
         return self.to_text(outputs, markdown=True, **options)
 
     def _repr_html_(self) -> str:
-        return explanation_html(self)
+        return self.to_html()
+
+    def to_html(self, *, lang: str | Language | None = "en") -> str:
+        """As HTML, its words in English or French (see :mod:`crowdsourcing_rules.explanations.html`)."""
+        return explanation_html(self, lang)
 
 
 def describe_change(old: OutputValue, new: OutputValue) -> str:
@@ -377,99 +387,3 @@ def _what_if_lines(what_if: WhatIf, heading: Callable[[str], None], line: Line, 
         if changed:
             shown = "; ".join(f"{k}: {what_if.sensitivity.describe(k, v)}" for k, v in changed.items())
             line(0, f"{fact} {old} -> {new}: {shown}")
-
-
-# -- HTML ------------------------------------------------------------------------------------
-
-
-def why_not_html(why_not: WhyNot) -> str:
-    """A why-not answer: the rules that could have concluded the value, and what stopped each."""
-    title = f"Why not {escape(why_not.output)} = {escape(why_not.value)}?"
-    if why_not.reached:
-        return f"<div><p><strong>{title}</strong> It is reached: {escape(show_value(why_not.current))}.</p></div>"
-    parts = [f"<div><p><strong>{title}</strong> {escape(why_not.output)} is {escape(show_value(why_not.current))}"]
-    winners = [node for derivation in why_not.actual for node in derivation.rules]
-    if winners:
-        parts.append(", because of " + ", ".join(f"<code>{escape(n.id)}</code>" for n in winners))
-    parts.append(".</p>")
-    if not why_not.candidates:
-        parts.append("<p>No rule concludes this value.</p>")
-    rows = []
-    for node in why_not.candidates:
-        if node.fired:
-            lost = [o for o in node.overridden if o.output == why_not.output and o.value == why_not.value]
-            what = "".join(
-                f"fired, overridden by <code>{escape(o.by)}</code>: {escape(o.reason)}<br>"
-                for o in lost or node.overridden
-            )
-            what = what or "fired"
-        elif node.check is None:
-            what = "did not fire"
-        else:
-            what = (
-                "<ul>" + "".join(blocker_html(check, expected) for check, expected in node.check.blockers()) + "</ul>"
-            )
-        rows.append((rule_summary(node), what))
-    if rows:
-        parts.append(table(("Rule that could conclude it", "What stopped it"), rows))
-    return "".join(parts) + "</div>"
-
-
-def sensitivity_html(sensitivity: Sensitivity, *, only_changes: bool = True) -> str:
-    """The sensitivity table: for each fact and value, the outputs it changes."""
-    rows = [
-        (
-            escape(fact),
-            f"{escape(old)} &rarr; {escape(new)}",
-            "<br>".join(f"{escape(k)}: {escape(sensitivity.describe(k, v))}" for k, v in changed.items()) or "&ndash;",
-        )
-        for fact, old, new, changed in sensitivity.rows
-        if changed or not only_changes
-    ]
-    return table(("Fact", "Change", "Outputs that change"), rows)
-
-
-def what_if_html(what_if: WhatIf) -> str:
-    """The smallest changes that change the chosen output, then the sensitivity table (collapsed)."""
-    goal = (
-        f"{escape(what_if.output)} = {escape(what_if.target)}"
-        if what_if.target
-        else f"a different {escape(what_if.output)}"
-    )
-    parts = [
-        f"<div><p><strong>What if</strong>: changes that give {goal} (now {escape(show_value(what_if.current))}).</p>"
-    ]
-    if what_if.scenarios:
-        rows = [
-            (
-                " and ".join(escape(c) for c in s.changes),
-                escape(show_value(s.outcome)),
-                verdict_badge(s.recommendation.crowdsource),
-            )
-            for s in what_if.scenarios
-        ]
-        parts.append(table(("Change", escape(what_if.output), "Verdict"), rows))
-    else:
-        parts.append(f"<p>No change of one or two facts does it ({what_if.tried} variants tried).</p>")
-    parts.append("<details><summary>Sensitivity: which value of which fact changes which output</summary>")
-    parts.append(sensitivity_html(what_if.sensitivity) + "</details></div>")
-    return "".join(parts)
-
-
-def explanation_html(explanation: Explanation) -> str:
-    """The recommendation, then each conclusion's derivation as a collapsible tree, the why-not
-    answers and the what-if."""
-    parts = [recommendation_html(explanation.recommendation.to_dict())]
-    parts.append("<details><summary><strong>Why</strong>: the derivation of each conclusion</summary><ul>")
-    seen: set[str] = set()  # each rule's derivation once, referred to afterwards
-    for derivation in explanation.derivations:
-        rules = "".join(rule_tree(node, seen) for node in derivation.rules)
-        parts.append(
-            f"<li><details><summary>{escape(derivation.output)} = {escape(derivation.value)}</summary>"
-            f"<ul>{rules}</ul></details></li>"
-        )
-    parts.append("</ul></details>")
-    parts.extend(why_not_html(w) for w in explanation.why_not)
-    if explanation.what_if is not None:
-        parts.append(what_if_html(explanation.what_if))
-    return '<div class="crowdsourcing-rules explanation">' + "".join(parts) + "</div>"

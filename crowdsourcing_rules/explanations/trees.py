@@ -1,5 +1,6 @@
 """Derivation trees: a rule's condition checked against one task, and the rules behind each value it
-read, as values, and as text, Markdown and HTML.
+read, as values, and as text and Markdown (their HTML is
+:mod:`crowdsourcing_rules.explanations.html`'s).
 
 :mod:`crowdsourcing_rules.explanations.answers` builds the answers (why, why not, what if) from these
 trees; :class:`~crowdsourcing_rules.explanations.Explainer` computes them.
@@ -11,13 +12,11 @@ trees; :class:`~crowdsourcing_rules.explanations.Explainer` computes them.
 from __future__ import annotations
 
 import os
-import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
 
-from crowdsourcing_rules.model.html import escape
 from crowdsourcing_rules.model.language import Language, language
 from crowdsourcing_rules.model.recommendation import Override
 from crowdsourcing_rules.model.rules import Rule, Test
@@ -28,13 +27,9 @@ __all__ = [
     "Line",
     "OutputValue",
     "RuleNode",
-    "blocker_html",
     "blocker_lines",
-    "check_tree",
     "node_lines",
-    "rule_summary",
     "rule_title",
-    "rule_tree",
     "short_location",
     "shorten",
     "show_value",
@@ -43,7 +38,6 @@ __all__ = [
 OutputValue = str | tuple[str, ...] | None
 #: Writes one line of a text or Markdown rendering at a depth.
 Line = Callable[[int, str], None]
-_YES, _NO = "&#10003;", "&#10007;"  # check mark, ballot x
 
 
 # -- values ----------------------------------------------------------------------------------
@@ -243,76 +237,3 @@ def blocker_lines(check: Check, depth: int, line: Line, seen: set[str], t: Langu
             )
             if candidate.check is not None:
                 blocker_lines(candidate.check, depth + 2, line, seen, t)
-
-
-# -- HTML ------------------------------------------------------------------------------------
-
-
-def rule_summary(node: RuleNode) -> str:
-    where = f" <small>{escape(node.rule.location)}</small>" if node.rule.location else ""
-    return f"<code>{escape(node.id)}</code> (salience {node.rule.salience}): {escape(node.rule.description)}{where}"
-
-
-def is_web_link(url: str) -> bool:
-    """Whether a rule's source URL may become a link in HTML: an ``http`` or ``https`` URL with
-    a host, nothing else (``javascript:`` would run in the reader's page).
-
-    >>> [is_web_link(u) for u in ("https://doi.org/10.1/x", "JavaScript:alert(1)", " http://x", "http:x")]
-    [True, False, False, False]
-    """
-    try:
-        parts = urllib.parse.urlsplit(url)
-    except ValueError:
-        return False
-    return url == url.strip() and parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
-
-
-def _source(node: RuleNode) -> str:
-    source = node.rule.source
-    citation = escape(source.citation)
-    if source.url and is_web_link(source.url):
-        citation = f'<a href="{escape(source.url)}">{citation}</a>'
-    elif source.url:  # javascript:, data:, file: and the like are shown, never linked
-        citation += f" <code>{escape(source.url)}</code>"
-    note = f"; {escape(source.note)}" if source.note else ""
-    return f"<p>Source: {citation} [{escape(source.status_label)}]{note}</p>"
-
-
-def rule_tree(node: RuleNode, seen: set[str]) -> str:
-    if node.id in seen:
-        return f"<li>rule {rule_summary(node)} <em>(derivation shown above)</em></li>"
-    seen.add(node.id)
-    body = _source(node)
-    if node.check is None:
-        body += "<p>Condition: always</p>"
-    else:
-        body += "<ul>" + check_tree(node.check, seen) + "</ul>"
-    for override in node.overridden:
-        body += f"<p>Overridden: {escape(override.output)} = {escape(override.value)} "
-        body += f"by <code>{escape(override.by)}</code> ({escape(override.reason)})</p>"
-    return f"<li><details><summary>rule {rule_summary(node)}</summary>{body}</details></li>"
-
-
-def _mark(holds: bool) -> str:
-    colour = "#1a7f37" if holds else "#cf222e"
-    return f'<span style="color:{colour}">{_YES if holds else _NO}</span>'
-
-
-def check_tree(check: Check, seen: set[str]) -> str:
-    if check.kind != "test":
-        items = "".join(check_tree(item, seen) for item in check.items)
-        return f"<li>{_mark(check.holds)} {escape(check.describe())}<ul>{items}</ul></li>"
-    producers = "".join(rule_tree(node, seen) for node in check.because)
-    could = "".join(f"<li>could be derived by {rule_summary(node)}</li>" for node in check.could)
-    nested = f"<ul>{producers}{could}</ul>" if producers or could else ""
-    return f"<li>{_mark(check.holds)} {escape(check.describe())}{nested}</li>"
-
-
-def blocker_html(check: Check, expected: bool) -> str:
-    prefix = "" if expected else "holds, but must not: "
-    could = ""
-    for node in check.could:
-        failed = node.check.blockers() if node.check else ()
-        stopped = "".join(blocker_html(c, e) for c, e in failed)
-        could += f"<li>could be derived by {rule_summary(node)}, which did not fire: <ul>{stopped}</ul></li>"
-    return f"<li>{prefix}{escape(check.describe())}{f'<ul>{could}</ul>' if could else ''}</li>"

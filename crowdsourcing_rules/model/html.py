@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from crowdsourcing_rules.model.language import Language, language
-from crowdsourcing_rules.model.text import source_text
+from crowdsourcing_rules.model.text import override_reason, source_text
 
 __all__ = ["CELL", "MUTED", "SEVERITY_COLOURS", "escape", "join", "recommendation_html", "table", "verdict_badge"]
 
@@ -124,8 +124,13 @@ def recommendation_html(rec: Mapping[str, Any], lang: str | Language | None = "e
             f"<li><code>{escape(f['rule'])}</code>: {escape(t.rule(f['description']))} "
             f"<em>[{escape(source_text(f['source']))}]</em>"
             + "".join(
-                f"<br>overridden: {escape(o['output'])} = {escape(o['value'])} by <code>{escape(o['by'])}</code> "
-                f"({escape(o['reason'])})"
+                "<br>"
+                + escape(t.ui("overridden: {output} = {value} by {by} ({reason})")).format(
+                    output=escape(o["output"]),
+                    value=escape(o["value"]),
+                    by=f"<code>{escape(o['by'])}</code>",
+                    reason=escape(override_reason(t, o["reason"])),
+                )
                 for o in f.get("overridden") or ()
             )
             + "</li>"

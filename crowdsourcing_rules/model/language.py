@@ -183,6 +183,17 @@ class Language:
     def severity(self, severity: str) -> str:
         return self.label("severity", severity)
 
+    def count(self, number: int, one: str, many: str) -> str:
+        """A number of things, the singular or plural template filled in (``{count}``) by the
+        language's rule: English says "0 errors", French "0 erreur".
+
+        >>> fr = language("fr")
+        >>> fr.count(0, "{count} erreur", "{count} erreurs"), language("en").count(0, "{count} error", "{count} errors")
+        ('0 erreur', '0 errors')
+        """
+        singular = number in (0, 1) if self.code == "fr" else number == 1
+        return (one if singular else many).format(count=number)
+
     def join(self, words: Iterable[str], last: str | None = None) -> str:
         """Words in a list: ``a, b and c`` / ``a, b et c`` (``last``: another last link)."""
         items = [w for w in words if w]

@@ -32,6 +32,7 @@ from crowdsourcing_rules.model.language import Language, language
 __all__ = [
     "SHORT_LINES",
     "markdown_escape",
+    "override_reason",
     "recommendation_text",
     "relative_locations",
     "short_answer",
@@ -294,12 +295,12 @@ def _trace(rec: Mapping[str, Any], t: Language, out: _Writer) -> None:
                     output=override["output"],
                     value=override["value"],
                     by=override["by"],
-                    reason=_reason(t, override["reason"]),
+                    reason=override_reason(t, override["reason"]),
                 ),
             )
 
 
-def _reason(t: Language, reason: str) -> str:
+def override_reason(t: Language, reason: str) -> str:
     """Why a conclusion was overridden (the conflict policy's words), in the language."""
     known = {
         "a more cautious verdict wins": t.ui("a more cautious verdict wins"),

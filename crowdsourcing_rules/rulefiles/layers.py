@@ -32,6 +32,7 @@ import attrs
 
 from crowdsourcing_rules.errors import Location, Problem, RuleFileError, did_you_mean, printable
 from crowdsourcing_rules.model.conditions import Conjunction, normal_form
+from crowdsourcing_rules.model.language import Language, language
 from crowdsourcing_rules.model.rules import Rule, RuleSet
 from crowdsourcing_rules.model.vocabulary import Vocabulary, default_vocabulary
 from crowdsourcing_rules.rulefiles import files as files_, yaml_reader
@@ -68,19 +69,23 @@ class Change:
     old_salience: int | None = None
     new_salience: int | None = None
 
-    def describe(self) -> str:
-        """One line for ``crowdsourcing-rules rules --diff``."""
+    def describe(self, lang: str | Language | None = "en") -> str:
+        """One line for ``crowdsourcing-rules rules --diff``, in English or French (a disabling
+        reason as the layer gives it)."""
+        t = language(lang)
         mark = {"added": "+", "replaced": "~", "disabled": "-", "salience": "^", "fact": "+"}[self.kind]
-        what = {
-            "added": f"rule {self.name} added (salience {self.new_salience})",
-            "replaced": f"rule {self.name} replaced (salience {self.old_salience} -> {self.new_salience}; "
-            f"was at {self.previous})",
-            "disabled": f"rule {self.name} disabled: {self.reason} (was at {self.previous})",
-            "salience": f"rule {self.name} salience {self.old_salience} -> {self.new_salience}",
-            "fact": f"fact {self.name} declared",
+        words = {
+            "added": t.ui("rule {name} added (salience {new})"),
+            "replaced": t.ui("rule {name} replaced (salience {old} -> {new}; was at {previous})"),
+            "disabled": t.ui("rule {name} disabled: {reason} (was at {previous})"),
+            "salience": t.ui("rule {name} salience {old} -> {new}"),
+            "fact": t.ui("fact {name} declared"),
         }[self.kind]
         if self.kind == "replaced" and self.old_salience == self.new_salience:
-            what = f"rule {self.name} replaced (was at {self.previous})"
+            words = t.ui("rule {name} replaced (was at {previous})")
+        what = words.format(
+            name=self.name, new=self.new_salience, old=self.old_salience, previous=self.previous, reason=self.reason
+        )
         return f"{mark} {what}  [{self.location}]" if self.location else f"{mark} {what}"
 
     def to_dict(self) -> dict[str, object]:
@@ -438,19 +443,21 @@ def _compatible(x: Conjunction, y: Conjunction, vocabulary: Vocabulary) -> bool:
     return True
 
 
-def format_changes(layered: LayeredRules) -> str:
+def format_changes(layered: LayeredRules, lang: str | Language | None = "en") -> str:
     """The changes of every layer, as ``crowdsourcing-rules rules --diff`` prints them."""
+    t = language(lang)
     if not layered.layers:
-        return "no policy layer: nothing differs from the default rules"
+        return t.ui("no policy layer: nothing differs from the default rules")
     lines = []
     for number, path in enumerate(layered.layers, 1):
         changes = [c for c in layered.changes if c.layer == number]
         counts = {kind: sum(c.kind == kind for c in changes) for kind in ("added", "replaced", "disabled", "salience")}
-        lines.append(
-            f"layer {number}: {path}: {counts['added']} added, {counts['replaced']} replaced, "
-            f"{counts['disabled']} disabled, {counts['salience']} salience changed"
+        summary = t.ui(
+            "layer {number}: {path}: {added} added, {replaced} replaced, {disabled} disabled, "
+            "{salience} salience changed"
         )
+        lines.append(summary.format(number=number, path=path, **counts))
         order = {"fact": 0, "added": 1, "replaced": 2, "disabled": 3, "salience": 4}
         for change in sorted(changes, key=lambda c: (order[c.kind], c.name)):
-            lines.append(f"  {change.describe()}")
+            lines.append(f"  {change.describe(t)}")
     return printable("\n".join(lines))

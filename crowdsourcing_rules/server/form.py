@@ -41,7 +41,8 @@ from fastapi.responses import HTMLResponse, Response
 from crowdsourcing_rules._version import __version__
 from crowdsourcing_rules.consultation.session import Consultation, Question
 from crowdsourcing_rules.errors import Problem, TaskError, closest
-from crowdsourcing_rules.explanations.trees import is_web_link, node_lines
+from crowdsourcing_rules.explanations.html import is_web_link
+from crowdsourcing_rules.explanations.trees import node_lines
 from crowdsourcing_rules.model.language import LANGUAGES, Language
 from crowdsourcing_rules.model.text import short_answer
 from crowdsourcing_rules.model.vocabulary import UNKNOWN
