@@ -20,22 +20,24 @@ from crowdsourcing_rules.errors import FiringLimitError
 from crowdsourcing_rules.model.task import Task
 from crowdsourcing_rules.model.vocabulary import UNKNOWN
 
-__all__ = ["DEFAULT_MAX_FIRINGS", "Engine", "Resolver", "Session", "infer", "task_facts"]
+__all__ = ["DEFAULT_MAX_FIRINGS", "Engine", "Resolver", "Session", "fire", "infer", "task_facts"]
 
 DEFAULT_MAX_FIRINGS = 10_000
 
 
 class Session(Protocol):
-    """One task's working memory inside an engine."""
+    """One task's working memory inside an engine. Each call returns the indices of the rules it
+    activated; items are ``(space, name, value)`` (a list element, a derived fact, a resolved output)."""
 
-    def assert_task(self, facts: dict[str, str]) -> Iterable[int]:
-        """Assert the task's single-valued facts; return the indices of newly activated rules."""
+    def assert_task(self, facts: dict[str, str], items: Iterable[tuple[str, str, str]] = ()) -> Iterable[int]:
+        """Assert the list items, then the task's single-valued facts."""
 
-    def assert_item(self, space: str, name: str, value: str) -> Iterable[int]:
-        """Assert one item (a list element, a derived fact, a resolved output)."""
+    def assert_items(self, items: Iterable[tuple[str, str, str]]) -> Iterable[int]:
+        """Assert items (derived facts)."""
 
-    def assert_stratum(self, stratum: int) -> Iterable[int]:
-        """Open a stratum: rules placed in it may now be activated."""
+    def assert_stratum(self, stratum: int, items: Iterable[tuple[str, str, str]] = ()) -> Iterable[int]:
+        """Assert items (the outputs the stratum reads), then open the stratum: rules placed in it
+        may now be activated."""
 
 
 class Engine(Protocol):
@@ -100,6 +102,21 @@ def infer(
 
     ``resolver`` resolves the conclusions of fired rules (a :class:`Resolver` caches it).
     """
+    single, items = task_facts(compiled, task)
+    fired = fire(compiled, session, single, items, max_firings=max_firings)
+    return fired, resolver(fired)
+
+
+def fire(
+    compiled: CompiledRules,
+    session: Session,
+    single: dict[str, str],
+    items: Sequence[tuple[str, str]],
+    *,
+    max_firings: int = DEFAULT_MAX_FIRINGS,
+) -> list[CompiledRule]:
+    """The agenda: run the rules on what :func:`task_facts` gives for a task; return the fired
+    rules in firing order. Before a stratum that reads outputs, only those outputs are resolved."""
     rules = compiled.rules
     agenda: list[tuple[tuple[int, int, str], int]] = []
     seen: set[int] = set()  # rules activated at least once: each fires at most once per task
@@ -112,31 +129,26 @@ def infer(
                 seen.add(index)
                 heapq.heappush(agenda, (rules[index].agenda_key, index))
 
-    def put(space: str, name: str, value: str) -> None:
-        if (space, name, value) not in asserted:
-            asserted.add((space, name, value))
-            activate(session.assert_item(space, name, value))
+    def new(found: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+        """The items not asserted yet (each goes into the session once)."""
+        fresh = [item for item in dict.fromkeys(found) if item not in asserted]
+        asserted.update(fresh)
+        return fresh
 
-    single, items = task_facts(compiled, task)
-    # List items first: every condition also matches the task fact, so nothing is activated before
-    # the task comes, and then every input is there. The other way round, a rule testing that a
-    # list does not contain a value was activated before the value arrived, and fired.
-    for name, value in items:
-        put("input", name, value)
-    activate(session.assert_task(single))
+    # List items first, in the same call: every condition also matches the task fact, so nothing
+    # is activated before the task comes, and then every input is there. The other way round, a
+    # rule testing that a list does not contain a value was activated before the value arrived.
+    activate(session.assert_task(single, new(("input", name, value) for name, value in items)))
     outputs_read = dict(compiled.outputs_read_by_stratum)
-    resolved: Resolved | None = None
-    resolved_at = -1  # how many rules had fired when ``resolved`` was computed
+    derived_read = compiled.derived_read
     for stratum in compiled.strata:
         if stratum > 0:
-            if outputs_read.get(stratum):
-                if resolved_at != len(fired):
-                    resolved, resolved_at = resolver(fired), len(fired)
-                assert resolved is not None
-                for output in sorted(outputs_read[stratum]):
-                    for value in resolved.items(output):
-                        put("output", output, value)
-            activate(session.assert_stratum(stratum))
+            read = outputs_read.get(stratum)
+            outputs: list[tuple[str, str, str]] = []
+            if read:
+                resolved = resolve([r.rule for r in fired], only=read)
+                outputs = new(("output", output, value) for output in sorted(read) for value in resolved.items(output))
+            activate(session.assert_stratum(stratum, outputs))
         while agenda and agenda[0][0][0] <= stratum:
             _key, index = heapq.heappop(agenda)
             if len(fired) >= max_firings:
@@ -145,9 +157,11 @@ def infer(
                 )
             rule = rules[index]
             fired.append(rule)
-            for conclusion in rule.rule.then:
-                if conclusion.kind == "derive" and conclusion.name in compiled.derived_read:
-                    put("derived", str(conclusion.name), conclusion.value)
-    if resolved is None or resolved_at != len(fired):
-        resolved = resolver(fired)
-    return fired, resolved
+            derived = new(
+                ("derived", str(c.name), c.value)
+                for c in rule.rule.then
+                if c.kind == "derive" and c.name in derived_read
+            )
+            if derived:
+                activate(session.assert_items(derived))
+    return fired

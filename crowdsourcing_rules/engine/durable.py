@@ -11,11 +11,16 @@ its Rete network, in the C extension, reports which rules a fact activates. The 
   activated rules), as ``Host.assert_fact`` does, without the Python actions.
 - durable-rules is not thread-safe and keeps global state in its C extension: one process-wide lock
   serialises every call into it.
-- Session state lives until deleted (and more than 1,024 live sessions raise ``MemoryError``): each
-  evaluation deletes its session in a ``finally``.
+- Session state lives until deleted (and more than 1,024 live sessions raise ``MemoryError``), and
+  creating it costs more than everything else a decision asks of durable-rules (it allocates and
+  clears tables for every node of the network): the engine keeps one session and, after each
+  evaluation, retracts the facts it asserted (the task first, so that no rule activates on the
+  way), which leaves the session empty for the next one. A session that ends on an error, or one
+  opened while the kept one is in use, is deleted in a ``finally``.
 - Asserting a fact that no rule matches is reported as "not handled"; we assert only what some
   condition reads, and treat it as "nothing activated".
-- Identical facts cannot be asserted twice in a session: the agenda asserts each item once.
+- Identical facts cannot be asserted twice in a session: the agenda asserts each item once, and
+  each fact carries its own id (which is also what retracting it takes).
 - A ruleset name can be registered once: each engine has a unique name, and deletes its ruleset
   from the C engine when closed or garbage-collected.
 - The C engine reads strings as C strings and has fixed-size tables: a NUL character or a lone
@@ -35,7 +40,7 @@ import json
 import threading
 import warnings
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -223,7 +228,7 @@ def rule_definitions(rule: CompiledRule, tokens: _Tokens | None = None) -> list[
 
 
 class DurableEngine:
-    """Rules compiled into one durable-rules ruleset; one session per task."""
+    """Rules compiled into one durable-rules ruleset; one session at a time, emptied and reused."""
 
     name = "durable-rules"
 
@@ -248,6 +253,9 @@ class DurableEngine:
         # so every session has completed an action before it is deleted.
         definition[_SESSION_RULE] = {"all": [{"t": {"kind": "task"}}]}
         self._handle: int | None = None
+        # The session kept for reuse (see session()), at most one; deleted with the ruleset (deleting
+        # a ruleset does not free the tables of its sessions).
+        self._kept: list[str] = []
         if self._empty:
             return
         with _LOCK:
@@ -256,7 +264,7 @@ class DurableEngine:
             except Exception as error:
                 raise EngineUnavailableError(self._compile_failure(error)) from error
         self._handle = handle
-        self._finalizer = weakref.finalize(self, _delete_ruleset, handle)
+        self._finalizer = weakref.finalize(self, _delete_ruleset, handle, self._kept)
 
     def _compile_failure(self, error: Exception) -> str:
         """Say which rules durable-rules refuses, trying each alone (called with the lock held)."""
@@ -290,17 +298,22 @@ class DurableEngine:
         with _LOCK:
             if self._closed:
                 raise EngineError("this engine is closed")
-            sid = str(next(self._sids))
+            sid = self._kept.pop() if self._kept else str(next(self._sids))
             session = _DurableSession(self, sid)
+            clean = False
             try:
                 yield session
+                clean = session.retract_all()
             finally:
-                if session.used:
+                if clean and not self._kept:
+                    self._kept.append(sid)  # empty again: the next session reuses it
+                elif session.used:
                     with contextlib.suppress(Exception):  # no state exists when nothing matched
                         durable_rules_engine.delete_state(self._handle, sid)
 
-    def _assert(self, fact: str) -> list[int]:
-        """Assert one fact (JSON text); return the indices of the rules it activated.
+    def _call(self, function: Any, facts: str) -> list[int]:
+        """Assert (or retract) facts (JSON text: one object, or an array of them); return the
+        indices of the rules that became activated.
 
         This is what ``Host.assert_fact`` does, less what we do not use: the host would call a
         Python action per activation, with the session state encoded to JSON and back around each
@@ -310,11 +323,11 @@ class DurableEngine:
             return []
         handle = self._handle
         try:
-            code, state = durable_rules_engine.assert_fact(handle, fact)
-            if code in (1, 2):  # 1: no condition reads this fact; 2: already asserted (the agenda asserts once)
-                return []
+            # The code is 1 when a fact is not handled (no condition reads it) and 2 when it was
+            # already asserted; with several facts, other facts of the call may still have matched.
+            _code, state = function(handle, facts)
             activated: list[int] = []
-            started = durable_rules_engine.start_action_for_state(handle, state if code == 0 else 0)
+            started = durable_rules_engine.start_action_for_state(handle, state)
             message = started[1] if started else None
             while message:
                 # The message is {"<rule name>": {...matched facts...}}: the name is its first key,
@@ -324,8 +337,13 @@ class DurableEngine:
                     activated.append(int(name[1:].partition("_")[0]))
                 message = durable_rules_engine.complete_and_start_action(handle, state)
         except Exception as error:
-            raise EngineError(f"durable-rules failed on {fact}: {error}") from error
+            raise EngineError(f"durable-rules failed on {facts}: {error}") from error
         return activated
+
+    def _assert(self, fact: str) -> list[int]:
+        """Assert one fact or an array of facts (JSON text); return the activated rules' indices."""
+        several = fact[0] == "["
+        return self._call(durable_rules_engine.assert_facts if several else durable_rules_engine.assert_fact, fact)
 
 
 class _DurableSession:
@@ -333,31 +351,64 @@ class _DurableSession:
         self._engine = engine
         self._tokens = engine._tokens
         self._items: set[tuple[str, str, str]] = set()
-        self._prefix = '{"sid":"' + sid + '",'
+        self._sid = _string(sid)
+        self._ids: list[str] = []  # of the facts asserted, in order: what retract_all takes back
         self.used = False
 
-    def _assert(self, body: str) -> list[int]:
+    def _fact(self, fact_id: str, body: str) -> str:
+        self._ids.append(fact_id)
+        return f'{{"sid":{self._sid},"id":"{fact_id}",{body}'
+
+    def _assert(self, facts: list[str]) -> list[int]:
+        if not facts:
+            return []
         self.used = True
-        return self._engine._assert(self._prefix + body)
+        return self._engine._assert(facts[0] if len(facts) == 1 else "[" + ",".join(facts) + "]")
 
-    def assert_task(self, facts: dict[str, str]) -> list[int]:
-        return self._assert('"kind":"task",' + json.dumps(facts, ensure_ascii=False)[1:] if facts else '"kind":"task"}')
+    def _item_facts(self, items: Iterable[tuple[str, str, str]]) -> list[str]:
+        facts = []
+        for space, name, value in items:
+            token = self._tokens(value)
+            if (space, name, token) in self._items:
+                continue  # values no pattern tests share one token: the first one activated all it could
+            self._items.add((space, name, token))
+            body = f'"kind":"item","space":{_string(space)},"name":{_string(name)},"value":"{token}"}}'
+            facts.append(self._fact(f"i{len(self._ids)}", body))
+        return facts
 
-    def assert_item(self, space: str, name: str, value: str) -> list[int]:
-        token = self._tokens(value)
-        if (space, name, token) in self._items:
-            return []  # values no pattern tests share one token: the first one activated all it could
-        self._items.add((space, name, token))
-        return self._assert(f'"kind":"item","space":{_string(space)},"name":{_string(name)},"value":"{token}"}}')
+    def assert_task(self, facts: dict[str, str], items: Iterable[tuple[str, str, str]] = ()) -> list[int]:
+        body = '"kind":"task",' + json.dumps(facts, ensure_ascii=False)[1:] if facts else '"kind":"task"}'
+        # The items first, in the same call: every rule joins the task fact, so none is activated
+        # before the task comes.
+        return self._assert([*self._item_facts(items), self._fact("t", body)])
 
-    def assert_stratum(self, stratum: int) -> list[int]:
-        return self._assert(f'"kind":"stratum","n":{int(stratum)}}}')
+    def assert_items(self, items: Iterable[tuple[str, str, str]]) -> list[int]:
+        return self._assert(self._item_facts(items))
+
+    def assert_stratum(self, stratum: int, items: Iterable[tuple[str, str, str]] = ()) -> list[int]:
+        marker = self._fact(f"s{int(stratum)}", f'"kind":"stratum","n":{int(stratum)}}}')
+        return self._assert([*self._item_facts(items), marker])
+
+    def retract_all(self) -> bool:
+        """Retract every fact asserted, the task first (every rule joins it, so nothing activates
+        on the way); True when the session is empty again, ready for reuse."""
+        if not self._ids:
+            return True
+        ids = sorted(self._ids, key=lambda fact_id: fact_id != "t")
+        facts = ",".join(f'{{"sid":{self._sid},"id":"{fact_id}"}}' for fact_id in ids)
+        try:
+            return not self._engine._call(durable_rules_engine.retract_facts, f"[{facts}]")
+        except EngineError:
+            return False  # the session is deleted instead
 
 
 def _describe(summary: str, problems: list[Problem]) -> str:
     return "\n".join([f"{summary}; use engine='reference' for them:", *(f"  {p}" for p in problems)])
 
 
-def _delete_ruleset(handle: int) -> None:
+def _delete_ruleset(handle: int, sessions: list[str] | None = None) -> None:
     with _LOCK, contextlib.suppress(Exception):  # best effort, also at interpreter exit
+        for sid in sessions or ():
+            with contextlib.suppress(Exception):  # no state exists if it never matched
+                durable_rules_engine.delete_state(handle, sid)
         durable_rules_engine.delete_ruleset(handle)
