@@ -8,6 +8,7 @@ engines must be given (only those some condition reads).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 import attrs
 
@@ -18,7 +19,7 @@ from crowdsourcing_rules.model.dataflow import producers
 from crowdsourcing_rules.model.rules import Rule, RuleSet
 from crowdsourcing_rules.model.vocabulary import Vocabulary
 
-__all__ = ["CompiledRule", "CompiledRules", "compile_rules"]
+__all__ = ["CompiledRule", "CompiledRules", "compile_rules", "restrict"]
 
 
 @attrs.frozen
@@ -89,6 +90,24 @@ def compile_rules(ruleset: RuleSet) -> CompiledRules:
                 reads_outputs=frozenset(t.fact for t in tests if vocabulary.has_output(t.fact)),
             )
         )
+    return _assemble(ruleset, tuple(compiled))
+
+
+def restrict(compiled: CompiledRules, rule_ids: Iterable[str]) -> CompiledRules:
+    """The part of ``compiled`` made of these rules, numbered again from 0, each in its stratum.
+
+    The rules keep the strata of the whole set, and the part asserts only the facts its own
+    conditions read. A part that holds, with each of its rules, every rule that can conclude what
+    that rule reads (``model.dataflow.upstream`` gives such parts) fires the same rules of its own
+    as the whole set does."""
+    keep = frozenset(rule_ids)
+    part = (r for r in compiled.rules if r.id in keep)
+    return _assemble(compiled.ruleset, tuple(attrs.evolve(r, index=n) for n, r in enumerate(part)))
+
+
+def _assemble(ruleset: RuleSet, compiled: tuple[CompiledRule, ...]) -> CompiledRules:
+    """What the engines must be given for these rules: only what their conditions read."""
+    vocabulary = ruleset.vocabulary
     task_facts = sorted({t.fact for r in compiled for c in r.conjunctions for t in c.task})
     list_inputs = frozenset(i.name for r in compiled for c in r.conjunctions for i in c.items if i.space == "input")
     derived_read = frozenset(i.name for r in compiled for c in r.conjunctions for i in c.items if i.space == "derived")
@@ -97,7 +116,7 @@ def compile_rules(ruleset: RuleSet) -> CompiledRules:
         outputs_by_stratum[r.stratum] |= r.reads_outputs
     return CompiledRules(
         ruleset=ruleset,
-        rules=tuple(compiled),
+        rules=compiled,
         strata=tuple(sorted({r.stratum for r in compiled})),
         task_facts=tuple(task_facts),
         text_facts=frozenset(f for f in task_facts if vocabulary.fact(f).kind in ("text", "id")),
