@@ -73,12 +73,14 @@ def task_facts(compiled: CompiledRules, task: Task) -> tuple[dict[str, str], lis
 class Resolver:
     """Conflict resolution of fired rules, remembered by the sequence of rules that fired.
 
-    Many tasks of a portfolio fire the same rules in the same order, and :func:`resolve` depends
-    on nothing else: a bounded cache (least recently used out) saves most of its cost. The
-    :class:`Resolved` values it returns are shared: read them, never change them.
+    Tasks of a portfolio that differ little fire the same rules in the same order, and
+    :func:`resolve` depends on nothing else: a small cache (least recently used out) saves its cost
+    for them. Varied tasks rarely repeat a sequence (0.5 % of 20,000 random tasks with the shipped
+    rules): the cache is kept small, since each entry is a whole resolution. The :class:`Resolved`
+    values it returns are shared: read them, never change them.
     """
 
-    def __init__(self, compiled: CompiledRules, size: int = 4096) -> None:
+    def __init__(self, compiled: CompiledRules, size: int = 256) -> None:
         rules = compiled.rules
         self._cached = functools.lru_cache(maxsize=size)(lambda key: resolve([rules[i].rule for i in key]))
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 import attrs
 
+from crowdsourcing_rules._pause import gc_paused
 from crowdsourcing_rules.engine.strata import Graph, WaitsForItself, levels
 from crowdsourcing_rules.errors import Problem, RuleFileError
 from crowdsourcing_rules.model.conditions import Conjunction, normal_form
@@ -72,6 +73,11 @@ class CompiledRules:
 
 def compile_rules(ruleset: RuleSet) -> CompiledRules:
     """Compile a rule set; raises :class:`RuleFileError` for a cycle through a stratified read."""
+    with gc_paused():
+        return _compile(ruleset)
+
+
+def _compile(ruleset: RuleSet) -> CompiledRules:
     vocabulary = ruleset.vocabulary
     derived = {str(c.name) for r in ruleset for c in r.then if c.kind == "derive"}
     normal = [(rule, tuple(normal_form(rule.when, vocabulary, derived))) for rule in ruleset]

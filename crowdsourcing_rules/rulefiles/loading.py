@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 
+from crowdsourcing_rules._pause import gc_paused
 from crowdsourcing_rules.errors import Location, Problem, RuleFileError
 from crowdsourcing_rules.model.rules import RuleSet
 from crowdsourcing_rules.model.vocabulary import Vocabulary, default_vocabulary
@@ -80,13 +81,14 @@ def load_rules(paths: Iterable[str | Path], *, vocabulary: Vocabulary | None = N
     """
     files, problems = expand_paths(paths)
     documents: list[Document] = []
-    for file in files:
-        display = yaml_reader.display_path(file)
-        try:
-            documents.append(Document(display, yaml_reader.parse(yaml_reader.read_text(file, display), display)))
-        except yaml_reader.YamlProblems as error:
-            problems.extend(error.problems)
-    return parse_rule_documents(documents, vocabulary=vocabulary, problems=problems)
+    with gc_paused():
+        for file in files:
+            display = yaml_reader.display_path(file)
+            try:
+                documents.append(Document(display, yaml_reader.parse(yaml_reader.read_text(file, display), display)))
+            except yaml_reader.YamlProblems as error:
+                problems.extend(error.problems)
+        return parse_rule_documents(documents, vocabulary=vocabulary, problems=problems)
 
 
 def parse_rule_documents(
