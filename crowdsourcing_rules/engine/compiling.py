@@ -146,13 +146,16 @@ def _stratify(ruleset: RuleSet, normal: list[tuple[Rule, tuple[Conjunction, ...]
                     hub = f"derived:{item.name}"
                     weight = 1 if not item.positive else 0
                     why = f"tests that derived fact {item.name!r} is absent" if weight else f"reads {item.name!r}"
-                    sources = made.derived.get(item.name, frozenset())
                 elif item.space == "output":
                     hub, weight, why = f"output:{item.name}", 1, f"reads output {item.name!r}"
-                    sources = made.final_value(item.name)
                 else:
                     continue
-                if hub not in graph.successors:
+                if hub not in graph.successors:  # its producers, once (each reader costs one edge)
+                    sources = (
+                        made.derived.get(item.name, frozenset())
+                        if item.space == "derived"
+                        else made.final_value(item.name)
+                    )
                     for producer in sorted(sources):
                         graph.edge(producer, hub, 0, "")
                 graph.edge(hub, rule.id, weight, why)
