@@ -142,7 +142,7 @@ def fire(
     # rule testing that a list does not contain a value was activated before the value arrived.
     activate(session.assert_task(single, new(("input", name, value) for name, value in items)))
     outputs_read = dict(compiled.outputs_read_by_stratum)
-    derived_read = compiled.derived_read
+    derives = compiled.derives
     for stratum in compiled.strata:
         if stratum > 0:
             read = outputs_read.get(stratum)
@@ -157,13 +157,9 @@ def fire(
                 raise FiringLimitError(
                     max_firings, [r.id for r in fired], [rules[i].id for _k, i in sorted(agenda)] + [rules[index].id]
                 )
-            rule = rules[index]
-            fired.append(rule)
-            derived = new(
-                ("derived", str(c.name), c.value)
-                for c in rule.rule.then
-                if c.kind == "derive" and c.name in derived_read
-            )
-            if derived:
-                activate(session.assert_items(derived))
+            fired.append(rules[index])
+            if derives[index]:
+                derived = new(derives[index])
+                if derived:
+                    activate(session.assert_items(derived))
     return fired

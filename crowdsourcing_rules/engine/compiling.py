@@ -59,6 +59,8 @@ class CompiledRules:
     list_inputs: frozenset[str]
     derived_read: frozenset[str]
     outputs_read_by_stratum: tuple[tuple[int, frozenset[str]], ...]
+    #: By rule index: the derived facts the rule concludes that some condition reads, as items.
+    derives: tuple[tuple[tuple[str, str, str], ...], ...] = ()
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -129,7 +131,13 @@ def _assemble(ruleset: RuleSet, compiled: tuple[CompiledRule, ...]) -> CompiledR
         list_inputs=list_inputs,
         derived_read=derived_read,
         outputs_read_by_stratum=tuple((k, frozenset(v)) for k, v in sorted(outputs_by_stratum.items()) if v),
+        derives=tuple(_derived_items(r.rule, derived_read) for r in compiled),
     )
+
+
+def _derived_items(rule: Rule, read: frozenset[str]) -> tuple[tuple[str, str, str], ...]:
+    """What firing ``rule`` asserts: the derived facts it concludes that some condition reads."""
+    return tuple(("derived", str(c.name), c.value) for c in rule.then if c.kind == "derive" and c.name in read)
 
 
 def _stratify(ruleset: RuleSet, normal: list[tuple[Rule, tuple[Conjunction, ...]]]) -> dict[str, int]:
