@@ -119,7 +119,7 @@ def fire(
 ) -> list[CompiledRule]:
     """The agenda: run the rules on what :func:`task_facts` gives for a task; return the fired
     rules in firing order. Before a stratum that reads outputs, only those outputs are resolved."""
-    rules = compiled.rules
+    rules, keys = compiled.rules, compiled.agenda_keys
     agenda: list[tuple[tuple[int, int, str], int]] = []
     seen: set[int] = set()  # rules activated at least once: each fires at most once per task
     fired: list[CompiledRule] = []
@@ -129,7 +129,7 @@ def fire(
         for index in indices:
             if index not in seen:
                 seen.add(index)
-                heapq.heappush(agenda, (rules[index].agenda_key, index))
+                heapq.heappush(agenda, (keys[index], index))
 
     def new(found: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
         """The items not asserted yet (each goes into the session once)."""

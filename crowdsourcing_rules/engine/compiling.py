@@ -61,6 +61,8 @@ class CompiledRules:
     outputs_read_by_stratum: tuple[tuple[int, frozenset[str]], ...]
     #: By rule index: the derived facts the rule concludes that some condition reads, as items.
     derives: tuple[tuple[tuple[str, str, str], ...], ...] = ()
+    #: By rule index: :attr:`CompiledRule.agenda_key`, computed once.
+    agenda_keys: tuple[tuple[int, int, str], ...] = ()
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -132,6 +134,7 @@ def _assemble(ruleset: RuleSet, compiled: tuple[CompiledRule, ...]) -> CompiledR
         derived_read=derived_read,
         outputs_read_by_stratum=tuple((k, frozenset(v)) for k, v in sorted(outputs_by_stratum.items()) if v),
         derives=tuple(_derived_items(r.rule, derived_read) for r in compiled),
+        agenda_keys=tuple(r.agenda_key for r in compiled),
     )
 
 

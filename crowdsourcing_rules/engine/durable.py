@@ -248,6 +248,7 @@ class DurableEngine:
             for n, alternative in enumerate(rule_definitions(rule, self._tokens))
         }
         self._empty = not definition
+        self._index_of = {name: int(name[1:].partition("_")[0]) for name in definition}  # r<index>_<n>
         # Deleting the state of a session in which no action has run crashes the process (seen
         # here: a rule waiting for a list item that never came). This rule activates on every task,
         # so every session has completed an action before it is deleted.
@@ -321,7 +322,7 @@ class DurableEngine:
         """
         if self._empty:
             return []
-        handle = self._handle
+        handle, index_of = self._handle, self._index_of
         try:
             # The code is 1 when a fact is not handled (no condition reads it) and 2 when it was
             # already asserted; with several facts, other facts of the call may still have matched.
@@ -334,7 +335,7 @@ class DurableEngine:
                 # r<index>_<n> for a compiled rule's n-th conjunction.
                 name = message[2 : message.index('"', 2)]
                 if name != _SESSION_RULE:
-                    activated.append(int(name[1:].partition("_")[0]))
+                    activated.append(index_of[name])
                 message = durable_rules_engine.complete_and_start_action(handle, state)
         except Exception as error:
             raise EngineError(f"durable-rules failed on {facts}: {error}") from error
