@@ -87,7 +87,7 @@ def child(folder: str, engine: str, items: list[int], budget: float) -> dict[str
     floor = floor_advisor(ruleset)
     if items:
         report["items"] = {
-            str(count): _decide_times(advisor, floor, skill_tasks(200, count, seed=count), budget) for count in items
+            str(count): _decide_times(advisor, floor, skill_tasks(200, count), budget) for count in items
         }
     else:
         report.update(_decide_times(advisor, floor, list(generate_tasks(200, 1)), budget))
