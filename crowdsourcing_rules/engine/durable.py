@@ -299,7 +299,8 @@ class DurableEngine:
         with _LOCK:
             if self._closed:
                 raise EngineError("this engine is closed")
-            sid = self._kept.pop() if self._kept else str(next(self._sids))
+            reused = bool(self._kept)  # a kept session has a state, in which actions have run
+            sid = self._kept.pop() if reused else str(next(self._sids))
             session = _DurableSession(self, sid)
             clean = False
             try:
@@ -308,7 +309,7 @@ class DurableEngine:
             finally:
                 if clean and not self._kept:
                     self._kept.append(sid)  # empty again: the next session reuses it
-                elif session.used:
+                elif session.used or reused:
                     with contextlib.suppress(Exception):  # no state exists when nothing matched
                         durable_rules_engine.delete_state(self._handle, sid)
 
