@@ -91,7 +91,7 @@ def test_same_questions_as_the_exhaustive_search_on_random_rule_sets(
     target(float(asked))  # toward rule sets and tasks with more questions
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(task=tasks(), engine=st.sampled_from(ENGINES))
 def test_same_questions_as_the_exhaustive_search_with_the_shipped_rules(
     default_advisors: dict[str, cr.Advisor], task: dict[str, Any], engine: str

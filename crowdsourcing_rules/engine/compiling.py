@@ -60,9 +60,9 @@ class CompiledRules:
     derived_read: frozenset[str]
     outputs_read_by_stratum: tuple[tuple[int, frozenset[str]], ...]
     #: By rule index: the derived facts the rule concludes that some condition reads, as items.
-    derives: tuple[tuple[tuple[str, str, str], ...], ...] = ()
+    derives: tuple[tuple[tuple[str, str, str], ...], ...]
     #: By rule index: :attr:`CompiledRule.agenda_key`, computed once.
-    agenda_keys: tuple[tuple[int, int, str], ...] = ()
+    agenda_keys: tuple[tuple[int, int, str], ...]
 
     @property
     def vocabulary(self) -> Vocabulary:
