@@ -65,7 +65,7 @@ def default_advisors() -> Iterator[dict[str, cr.Advisor]]:
         advisor.close()
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     rules=rule_dicts(max_rules=10, read_outputs=True),
     task_list=st.lists(rule_tasks, min_size=2, max_size=5),
