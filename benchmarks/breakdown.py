@@ -57,7 +57,7 @@ def breakdown(advisor: cr.Advisor, tasks: list[dict[str, Any]]) -> tuple[float, 
     steps: list[tuple[Any, str, Callable[..., str]]] = [
         (advisor, "parse_task", lambda *a, **k: "validate the task (parse_task)"),
         (agenda, "task_facts", lambda *a, **k: "the facts to assert (task_facts)"),
-        # the agenda and its Resolver call resolve by the name the agenda imported
+        # the agenda calls resolve by the name it imported
         (
             agenda,
             "resolve",

@@ -17,12 +17,12 @@ from typing import NamedTuple, TypeVar
 
 import attrs
 
-from crowdsourcing_rules.engine.agenda import DEFAULT_MAX_FIRINGS, Engine, Resolver, infer
+from crowdsourcing_rules.engine.agenda import DEFAULT_MAX_FIRINGS, Engine, infer
 from crowdsourcing_rules.engine.compiling import CompiledRules, compile_rules
 from crowdsourcing_rules.engine.engines import EngineName, make_engine
 from crowdsourcing_rules.engine.questions import QuestionSearch
 from crowdsourcing_rules.errors import PolicyWarning
-from crowdsourcing_rules.model.recommendation import Firing, Override, Recommendation
+from crowdsourcing_rules.model.recommendation import Firing, Recommendation
 from crowdsourcing_rules.model.rules import RuleSet
 from crowdsourcing_rules.model.task import Task, parse_task
 from crowdsourcing_rules.rulefiles.layers import LayeredRules, load_layers
@@ -82,8 +82,7 @@ class Advisor:
             )
             for r in compiled.rules
         }
-        by_id = {f.rule_id: f for f in firings.values()}
-        run = _Run(compiled, engine, Resolver(compiled), firings, by_id, search, {})
+        run = _Run(compiled, engine, firings, {f.rule_id: f for f in firings.values()}, search)
         with self._lock:
             # The old engine is not closed here: a thread may still be deciding with it. It is
             # released when the last reference to it goes (engines clean up when collected).
@@ -182,10 +181,12 @@ class Advisor:
     def _evaluate(self, run: _Run, task: Task) -> Recommendation:
         engine = run.engine
         with engine.session() as session:
-            fired, resolved = infer(run.compiled, session, task, max_firings=self.max_firings, resolver=run.resolver)
+            fired, resolved = infer(run.compiled, session, task, max_firings=self.max_firings)
         overridden, firings = resolved.overridden, run.firings
         trace = tuple(
-            firings[r.index] if r.rule.id not in overridden else run.losing(r.index, overridden[r.rule.id])
+            firings[r.index]
+            if r.rule.id not in overridden
+            else _evolve(firings[r.index], overridden=overridden[r.rule.id])
             for r in fired
         )
         single = resolved.single
@@ -220,21 +221,9 @@ class _Run(NamedTuple):
 
     compiled: CompiledRules
     engine: Engine
-    resolver: Resolver
     firings: dict[int, Firing]  # by rule index, without overrides
     by_id: dict[str, Firing]  # the same, by rule id
     questions: QuestionSearch
-    lost: dict[tuple[int, tuple[Override, ...]], Firing]  # trace entries with overrides, built once
-
-    def losing(self, index: int, overrides: tuple[Override, ...]) -> Firing:
-        """The trace entry of a rule that lost these conclusions (the same ones, task after task)."""
-        key = (index, overrides)
-        found = self.lost.get(key)
-        if found is None:
-            if len(self.lost) >= 1024:
-                self.lost.clear()  # bounded; rebuilt as needed
-            found = self.lost[key] = _evolve(self.firings[index], overridden=overrides)
-        return found
 
 
 def _evolve(value: _T, **changes: object) -> _T:
