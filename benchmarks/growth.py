@@ -144,7 +144,7 @@ def section_growth_rules(sizes: tuple[int, ...] = RULES, budget: float = 10.0) -
 
 def section_growth_items(counts: tuple[int, ...] = ITEMS, rules: int = ITEMS_RULES, budget: float = 5.0) -> None:
     print(f"\nGrowth with the number of list items (skills_needed; {rules:,} generated rules, a tenth test a skill)")
-    print(f"  {'engine':<14} " + " ".join(f"{f'{n} items':>22}" for n in counts))
+    print(f"  {'engine':<14} " + " ".join(f"{f'{n} items':>22}" for n in counts) + f" {'MiB built':>10} {'peak':>6}")
     print(f"  {'':<14} " + " ".join(f"{'decide / floor µs':>22}" for _ in counts))
     with tempfile.TemporaryDirectory() as folder:
         write_rules(Path(folder), rules)
@@ -154,4 +154,5 @@ def section_growth_items(counts: tuple[int, ...] = ITEMS, rules: int = ITEMS_RUL
                 print(f"  {engine:<14} {r.get('failed') or r.get('refused')}")
                 continue
             cells = [f"{r['items'][str(n)]['decide_us']:,.0f} / {r['items'][str(n)]['floor_us']:,.0f}" for n in counts]
-            print(f"  {engine:<14} " + " ".join(f"{cell:>22}" for cell in cells))
+            memory = f" {r['rss_built']:>10.0f} {r['peak']:>6.0f}"
+            print(f"  {engine:<14} " + " ".join(f"{cell:>22}" for cell in cells) + memory)
