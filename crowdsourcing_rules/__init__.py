@@ -17,8 +17,8 @@ The package, layer by layer (``docs/development.md`` draws it; import-linter che
   :mod:`~crowdsourcing_rules.engine`: compiling and running rules (durable-rules, reference);
 - :mod:`~crowdsourcing_rules.advisor`: rule files in, recommendations out;
 - :mod:`~crowdsourcing_rules.explanations`, :mod:`~crowdsourcing_rules.analysis`,
-  :mod:`~crowdsourcing_rules.batch`: explanations, static analysis and tests of rule files,
-  whole portfolios;
+  :mod:`~crowdsourcing_rules.batch`, :mod:`~crowdsourcing_rules.consultation`: explanations, static
+  analysis and tests of rule files, whole portfolios, the guided consultation;
 - :mod:`~crowdsourcing_rules.cli`: the command line.
 """
 
@@ -58,6 +58,9 @@ if TYPE_CHECKING:  # what type checkers see: the same names, imported
     )
     from crowdsourcing_rules.batch.stream import (
         decide_many as decide_many,
+    )
+    from crowdsourcing_rules.consultation.session import (
+        Consultation as Consultation,
     )
     from crowdsourcing_rules.errors import (
         CaseFileError as CaseFileError,

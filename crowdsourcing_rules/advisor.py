@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
@@ -22,11 +22,12 @@ from crowdsourcing_rules.engine.compiling import CompiledRules, compile_rules
 from crowdsourcing_rules.engine.engines import EngineName, make_engine
 from crowdsourcing_rules.engine.questions import QuestionSearch
 from crowdsourcing_rules.errors import PolicyWarning
+from crowdsourcing_rules.model import platforms, policy
 from crowdsourcing_rules.model.recommendation import Firing, Recommendation
 from crowdsourcing_rules.model.rules import RuleSet
-from crowdsourcing_rules.model.task import Task, parse_task
+from crowdsourcing_rules.model.task import Task, TaskInput, parse_task
 from crowdsourcing_rules.rulefiles.layers import LayeredRules, load_layers
-from crowdsourcing_rules.rulefiles.loading import default_rules_path, load_rules
+from crowdsourcing_rules.rulefiles.loading import default_rules_path, load_rules, path_list
 
 __all__ = ["Advisor", "EngineName", "decide", "default_rules_path"]
 
@@ -56,9 +57,14 @@ class Advisor:
         policy: Sequence[Path] = (),
         layered: LayeredRules | None = None,
     ) -> None:
+        if not isinstance(ruleset, RuleSet):
+            raise TypeError(
+                f"ruleset must be a RuleSet, got {type(ruleset).__name__}; "
+                "for rule files use Advisor.from_paths([...]) or load_rules([...])"
+            )
         self._lock = threading.RLock()
         self._engine_name: EngineName = engine
-        self.max_firings = max_firings
+        self.max_firings = _max_firings(max_firings)
         self.paths: tuple[Path, ...] = tuple(paths)
         self.policy: tuple[Path, ...] = tuple(policy)
         #: The defaults with the policy layers applied (changes, warnings); None without layers.
@@ -96,16 +102,18 @@ class Advisor:
         cls,
         paths: Iterable[str | Path],
         *,
-        policy: Iterable[str | Path] = (),
+        policy: Iterable[str | Path] | None = (),
         engine: EngineName = "auto",
         max_firings: int = DEFAULT_MAX_FIRINGS,
     ) -> Advisor:
         """An advisor for the rules in these files and directories (directories are searched
-        recursively), with each ``policy`` file or directory applied on top as a layer, in order.
+        recursively), with each ``policy`` file or directory applied on top as a layer, in order
+        (``None``: no layer). Both are lists of paths: a single path is refused with a
+        ``TypeError`` (write ``[path]``), as it would otherwise be read character by character.
         Raises :class:`~crowdsourcing_rules.RuleFileError` listing every problem; a layer's
         contradictions are issued as :class:`~crowdsourcing_rules.PolicyWarning`."""
-        files = [Path(p) for p in paths]
-        layers = [Path(p) for p in policy]
+        files = path_list(paths, "paths")
+        layers = path_list(policy, "policy")
         if not layers:
             return cls(load_rules(files), engine=engine, max_firings=max_firings, paths=files)
         layered = _load_layered(files, layers)
@@ -115,7 +123,7 @@ class Advisor:
     def default(
         cls,
         *,
-        policy: Iterable[str | Path] = (),
+        policy: Iterable[str | Path] | None = (),
         engine: EngineName = "auto",
         max_firings: int = DEFAULT_MAX_FIRINGS,
     ) -> Advisor:
@@ -155,18 +163,22 @@ class Advisor:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def parse_task(self, data: Mapping[str, object] | Task) -> Task:
-        """Validate a task against this advisor's vocabulary (built-in and declared facts)."""
+    def parse_task(self, data: TaskInput) -> Task:
+        """Validate a task against this advisor's vocabulary (built-in and declared facts); see
+        :func:`~crowdsourcing_rules.model.task.parse_task` for what ``data`` may be."""
         return parse_task(data, self.ruleset.vocabulary)
 
-    def decide(self, task: Mapping[str, object] | Task, *, questions: bool = True) -> Recommendation:
+    def decide(self, task: TaskInput, *, questions: bool = True) -> Recommendation:
         """Decide one task.
 
-        ``task`` is a mapping of facts (validated here) or a :class:`Task`. With ``questions``,
-        the recommendation lists the unknown facts that would change the verdict with some value
-        (``questions``): each one that could is tried with its values, through the rules on a path
-        to the verdict only (see :mod:`crowdsourcing_rules.engine.questions`). It costs about one
-        more decision; turn it off to decide faster.
+        ``task`` is a mapping of facts (validated here), a :class:`Task`, or a dataclass, an attrs
+        instance or a pydantic model whose fields are facts. With ``questions``, each unknown fact
+        that could change the verdict (a finer fact only when the coarser one it refines is unknown
+        too) is tried with its values to find the ones that do: they are the recommendation's
+        ``questions``, and it is ``provisional`` when there are any. The search goes through the rules
+        on a path to the verdict only (see :mod:`crowdsourcing_rules.engine.questions`) and costs
+        about one more decision; turn it off to decide faster (then ``questions`` is empty and
+        ``provisional`` false: nothing was searched).
         """
         task = self.parse_task(task)
         with self._lock:
@@ -175,7 +187,7 @@ class Advisor:
         if questions and rec.crowdsource is not None:
             asked = run.questions.questions(task, rec.crowdsource)
             if asked:
-                rec = _evolve(rec, questions=asked)
+                rec = _evolve(rec, questions=asked, provisional=True)
         return rec
 
     def _evaluate(self, run: _Run, task: Task) -> Recommendation:
@@ -190,13 +202,14 @@ class Advisor:
             for r in fired
         )
         single = resolved.single
+        services = resolved.lists["service_types"]
         return Recommendation(
             task_id=task.id,
             crowdsource=single["crowdsource"],
             conditions=resolved.conditions,
             crowd_types=resolved.lists["crowd_types"],
             granularity=single["granularity"],
-            service_types=resolved.lists["service_types"],
+            service_types=services,
             manage_crowd_directly=single["manage_crowd_directly"],
             crowd_model=single["crowd_model"],
             preselection=single["preselection"],
@@ -204,9 +217,20 @@ class Advisor:
             objectives=resolved.lists["objectives"],
             risks=resolved.risks,
             plan=resolved.plan,
+            # Computed from the rules' conclusions, after them (docs/vocabulary.md, "computed")
+            service_notes=policy.service_notes((r.rule for r in fired), services),
+            platform_examples=platforms.examples(services[0] if services else None, task.facts),
             trace=trace,
             engine=engine.name,
         )
+
+
+def _max_firings(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"max_firings must be an integer, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"max_firings must be at least 1, got {value}")
+    return value
 
 
 def _load_layered(paths: Sequence[Path], policy: Sequence[Path]) -> LayeredRules:
@@ -235,10 +259,10 @@ _default_advisor: Advisor | None = None
 
 
 def decide(
-    task: Mapping[str, object] | Task,
+    task: TaskInput,
     *,
     rules: Iterable[str | Path] | None = None,
-    policy: Iterable[str | Path] = (),
+    policy: Iterable[str | Path] | None = (),
     questions: bool = True,
 ) -> Recommendation:
     """Decide one task with the shipped default rules, or with the rule files given in ``rules``,
@@ -249,9 +273,10 @@ def decide(
     build an :class:`Advisor` once and call its :meth:`~Advisor.decide`.
     """
     global _default_advisor
-    policy = list(policy)
-    if rules is not None or policy:
-        with Advisor.from_paths(rules if rules is not None else [default_rules_path()], policy=policy) as advisor:
+    layers = path_list(policy, "policy")
+    files = path_list(rules, "rules") if rules is not None else None
+    if files is not None or layers:
+        with Advisor.from_paths(files if files is not None else [default_rules_path()], policy=layers) as advisor:
             return advisor.decide(task, questions=questions)
     with _default_lock:
         if _default_advisor is None:

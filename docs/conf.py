@@ -3,8 +3,9 @@
 Build: ``sphinx-build -W -b html docs docs/_build/html`` (warnings are errors). Two pages are
 generated here at build time, so that they cannot drift from the code: the vocabulary tables (from
 ``crowdsourcing_rules.model.vocabulary``) and the command-line reference (from the argparse parser). The
-example notebooks are copied from ``examples/`` and rendered by myst-nb; they are executed only
-when ``CROWDSOURCING_RULES_DOCS_EXECUTE=1`` (the test suite runs them on its own).
+example notebooks are copied from ``examples/`` (with the files they read) and executed by myst-nb
+in every build, so that their pages show their pictures and cards; a notebook that fails fails the
+build. tests/test_docs.py builds the site and reads the notebook pages' HTML for their images.
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ release = version = __version__
 
 extensions = ["myst_nb", "sphinx.ext.autodoc", "sphinx.ext.viewcode", "sphinxcontrib.mermaid"]
 source_suffix = {".md": "myst-nb", ".ipynb": "myst-nb"}
-exclude_patterns = ["_build", "_generated", "examples/tasks", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
+exclude_patterns = [
+    *("_build", "_generated", "jupyter_execute", "examples/tasks", "examples/company_policy"),
+    *("**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"),
+]
 html_theme = "furo"
 html_title = f"crowdsourcing-rules {release}"
 
@@ -35,9 +39,10 @@ myst_enable_extensions = ["colon_fence", "deflist"]
 # ```mermaid fences (GitHub draws them too) become pictures: docs/development.md's architecture
 myst_fence_as_directive = ["mermaid"]
 myst_heading_anchors = 3
-nb_execution_mode = "force" if os.environ.get("CROWDSOURCING_RULES_DOCS_EXECUTE") == "1" else "off"
+nb_execution_mode = "force"  # every build runs the notebooks: their pages show what they compute
 nb_execution_timeout = 180
 nb_execution_raise_on_error = True
+nb_execution_show_tb = True  # a failing cell's traceback in the build's log
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
@@ -50,7 +55,7 @@ def _cell(text: str) -> str:
 
 def write_vocabulary_tables(path: Path) -> None:
     """The facts and outputs of the built-in vocabulary, as Markdown tables."""
-    from crowdsourcing_rules.model.vocabulary import RISK_IDS, SEVERITIES, default_vocabulary
+    from crowdsourcing_rules.model.vocabulary import COMPUTED, RISK_IDS, SEVERITIES, default_vocabulary
 
     vocabulary = default_vocabulary()
     lines = ["## Input facts", "", "| fact | kind | values | what |", "|---|---|---|---|"]
@@ -58,12 +63,26 @@ def write_vocabulary_tables(path: Path) -> None:
         values = ", ".join(f"`{v}`" for v in spec.values)
         if spec.ordered:
             values += " (ordered, lowest first; `unknown` is never ordered)"
+        if spec.kind == "list" and spec.values:
+            values = "items from " + values
         kind = spec.kind + (", required" if spec.required else "")
-        lines.append(f"| `{spec.name}` | {kind} | {values or '-'} | {_cell(spec.description)} |")
+        what = spec.description + (f" (refines `{spec.refines}`)" if spec.refines else "")
+        lines.append(f"| `{spec.name}` | {kind} | {values or '-'} | {_cell(what)} |")
     lines += ["", "## Outputs", "", "| output | kind | values | what |", "|---|---|---|---|"]
     for output in vocabulary.outputs:
         values = ", ".join(f"`{v}`" for v in output.values) or "free text"
-        lines.append(f"| `{output.name}` | {output.kind} | {values} | {_cell(output.description)} |")
+        what = output.description + (f" (at most {output.max_items})" if output.max_items else "")
+        lines.append(f"| `{output.name}` | {output.kind} | {values} | {_cell(what)} |")
+    lines += [
+        "",
+        "## Computed outputs",
+        "",
+        "Computed by the advisor once the rules have run; no rule concludes or reads them.",
+        "",
+    ]
+    lines += ["| output | kind | what |", "|---|---|---|"]
+    for output in COMPUTED:
+        lines.append(f"| `{output.name}` | {output.kind} | {_cell(output.description)} |")
     lines += ["", f"Risk severities, lowest first: {', '.join(f'`{s}`' for s in SEVERITIES)}.", ""]
     lines.append(f"The {len(RISK_IDS)} risk ids are the values of `risks` above.")
     _write(path, "\n".join(lines) + "\n")
@@ -89,7 +108,7 @@ def write_cli_reference(path: Path) -> None:
 # The pages index.md lists by name; every other page of docs/ (the development guide, the engine,
 # the knowledge base, the policy guide, performance... as they are written) goes under "More".
 LISTED = {
-    *("index", "getting-started", "concepts", "explanations", "policy"),
+    *("index", "getting-started", "concepts", "explanations", "policy", "serving"),
     *("vocabulary", "knowledge-base", "rule-files", "cli", "api"),
 }
 
@@ -121,6 +140,10 @@ for notebook in sorted((ROOT / "examples").glob("*.ipynb")):
     target = examples / notebook.name
     if not target.exists() or target.read_bytes() != notebook.read_bytes():
         shutil.copyfile(notebook, target)
-# The notebooks read task files relative to where they run
-if (ROOT / "examples" / "tasks").is_dir():
-    shutil.copytree(ROOT / "examples" / "tasks", examples / "tasks", dirs_exist_ok=True)
+# The notebooks read the files beside them, relative to where they run
+for folder in ("tasks", "company_policy"):
+    if (ROOT / "examples" / folder).is_dir():
+        shutil.copytree(ROOT / "examples" / folder, examples / folder, dirs_exist_ok=True)
+for name in ("portfolio.csv",):
+    if (ROOT / "examples" / name).is_file():
+        shutil.copyfile(ROOT / "examples" / name, examples / name)

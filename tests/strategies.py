@@ -16,7 +16,7 @@ SKILLS = st.lists(st.sampled_from(["statistics", "French law", "design", "transl
 def fact_value(spec: FactSpec) -> st.SearchStrategy[Any]:
     """A valid value of one fact, in any of the forms a user may write it."""
     if spec.kind == "list":
-        return SKILLS
+        return st.lists(st.sampled_from(spec.values), max_size=3) if spec.values else SKILLS
     if spec.kind in ("text", "id"):
         return st.text(max_size=30)
     if spec.kind == "bool":

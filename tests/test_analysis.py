@@ -241,8 +241,8 @@ def test_policy_layers_are_checked_on_top_of_the_rules(tmp_path: Path, capsys: p
     rules = FIXTURES / "gap_granularity.yaml"
     assert "CR602" in check(rules).codes()
     assert check(rules, policy=[layer]).codes() == ("CR600",)
-    assert main(["check", "--strict", str(rules), "--policy", str(layer)]) == 0
-    assert main(["graph", str(rules), "--policy", str(layer)]) == 0
+    assert main(["check", "--strict", "--rules", str(rules), "--policy", str(layer)]) == 0
+    assert main(["graph", "--rules", str(rules), "--policy", str(layer)]) == 0
     assert "acme.granularity" in capsys.readouterr().out
 
 
@@ -250,19 +250,19 @@ def test_policy_layers_are_checked_on_top_of_the_rules(tmp_path: Path, capsys: p
 
 
 def test_cli_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", str(FIXTURES / "clean.yaml")]) == 0
-    assert main(["check", str(FIXTURES / "shadowed.yaml")]) == 0  # a warning
-    assert main(["check", "--strict", str(FIXTURES / "shadowed.yaml")]) == 1
-    assert main(["check", "--strict", "--ignore", "CR402", str(FIXTURES / "shadowed.yaml")]) == 0
-    assert main(["check", str(FIXTURES / "contradiction_input.yaml")]) == 1  # an error
-    assert main(["check", str(FIXTURES / "load_error.yaml")]) == 1
-    assert main(["check", "--ignore", "CR999", str(FIXTURES / "clean.yaml")]) == 2
+    assert main(["check", "--rules", str(FIXTURES / "clean.yaml")]) == 0
+    assert main(["check", "--rules", str(FIXTURES / "shadowed.yaml")]) == 0  # a warning
+    assert main(["check", "--strict", "--rules", str(FIXTURES / "shadowed.yaml")]) == 1
+    assert main(["check", "--strict", "--ignore", "CR402", "--rules", str(FIXTURES / "shadowed.yaml")]) == 0
+    assert main(["check", "--rules", str(FIXTURES / "contradiction_input.yaml")]) == 1  # an error
+    assert main(["check", "--rules", str(FIXTURES / "load_error.yaml")]) == 1
+    assert main(["check", "--ignore", "CR999", "--rules", str(FIXTURES / "clean.yaml")]) == 2
     out = capsys.readouterr().out
     assert "shadowed.yaml:19:5: CR402 warning: rule is shadowed by 'shadow.wide'" in out
 
 
 def test_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", "--format", "json", str(FIXTURES / "duplicate.yaml")]) == 0
+    assert main(["check", "--format", "json", "--rules", str(FIXTURES / "duplicate.yaml")]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["summary"] == {"errors": 0, "warnings": 1, "notes": 1}
     assert data["gap_search"]["method"] == "exhaustive"
@@ -303,7 +303,8 @@ def _brute_force(ruleset: cr.RuleSet, inputs: cr.RuleSet | None = None) -> tuple
         spec = vocabulary.fact(fact)
         if spec.kind == "list":
             tested = sorted({str(t.value) for r in inputs for t in r.tests if t.fact == fact})
-            options.append([[], *([v] for v in tested), tested, ["something else"]])
+            other = next((v for v in spec.values if v not in tested), None) if spec.values else "something else"
+            options.append([[], *([v] for v in tested), tested, *([[other]] if other else [])])
         else:
             options.append(list(spec.values))
     advisor = cr.Advisor(ruleset, engine="reference")

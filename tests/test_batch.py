@@ -281,3 +281,22 @@ def test_batch_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert "--format" in capsys.readouterr().err
     assert main(["batch", str(source), "--format", "csv", "-o", str(tmp_path / "out.csv")]) == 0
     assert main(["batch", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "out.csv")]) == 1
+
+
+def test_a_row_carries_the_computed_outputs() -> None:
+    """provisional as a boolean, service notes as 'service_type: why' lines, examples by name."""
+    rec = cr.Recommendation(
+        task_id="t",
+        crowdsource="yes",
+        service_types=("contest_platform",),
+        provisional=True,
+        service_notes={"contest_platform": "many entries"},
+        platform_examples=({"name": "Kaggle", "service_type": "contest_platform", "url": "https://k", "note": "n"},),
+    )
+    row = result_row(rec)
+    assert list(row) == list(OUTPUT_COLUMNS)
+    assert (row["provisional"], row["service_notes"], row["platform_examples"]) == (
+        True,
+        ["contest_platform: many entries"],
+        ["Kaggle"],
+    )

@@ -18,14 +18,18 @@ TASK = ROOT / "examples" / "tasks" / "terms_of_sale_cookie_policy.yaml"
 def test_decide_prints_a_readable_report(capsys) -> None:
     assert main(["decide", str(TASK)]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Task terms-of-sale-cookie-policy\n")
-    assert "Crowdsource:" in out and "Why (rules fired, in order):" in out
+    assert out.startswith("Verdict for General terms of sale and cookie policy for the online shop: yes, with")
+    assert "Who: skilled freelancers. How: as a whole project." in out and "Rules fired" not in out
+    assert main(["decide", str(TASK), "--detail", "--trace"]) == 0
+    out = capsys.readouterr().out
+    assert "\nDetails\n" in out and "\nRules fired, in order\n" in out
 
 
 def test_decide_json_is_the_vocabulary_form(capsys) -> None:
     assert main(["decide", str(TASK), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    expected = {
+    # The keys in the order of the contract (docs/vocabulary.md): outputs, then computed outputs.
+    expected = [
         "task_id",
         "crowdsource",
         "conditions",
@@ -40,11 +44,19 @@ def test_decide_json_is_the_vocabulary_form(capsys) -> None:
         "risks",
         "plan",
         "questions",
+        "provisional",
+        "service_notes",
+        "platform_examples",
         "trace",
         "engine",
-    }
-    assert set(data) == expected
+    ]
+    assert list(data) == expected
     assert data["engine"] == "durable-rules"
+    assert isinstance(data["provisional"], bool)
+    assert list(data["service_notes"]) == data["service_types"], "one line per service type, in order"
+    first = data["service_types"][0]
+    assert all(set(e) == {"name", "service_type", "url", "note"} for e in data["platform_examples"])
+    assert all(e["service_type"] == first for e in data["platform_examples"])
     assert all({"rule", "source", "location"} <= set(f) for f in data["trace"])
 
 

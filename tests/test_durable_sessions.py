@@ -99,9 +99,38 @@ def test_the_kept_session_is_deleted_with_its_ruleset(advisors, monkeypatch) -> 
     advisor = advisors["durable-rules"]
     engine = advisor._engine
     advisor.decide(TASKS[0])
-    [sid] = engine._kept
+    [(sid, _states)] = engine._kept
     deleted: list[str] = []
     real = durable.durable_rules_engine.delete_state
     monkeypatch.setattr(durable.durable_rules_engine, "delete_state", lambda h, s: (deleted.append(s), real(h, s)))
     engine.close()
     assert deleted == [sid]
+
+
+def test_a_kept_session_spans_every_ruleset(write_rules, monkeypatch) -> None:
+    # Rules spread over several rulesets (at most 2 rules each here): the kept session holds facts
+    # in each, and emptying it must reach each, or a later task would see an earlier one's facts.
+    monkeypatch.setattr(durable, "MAX_RULES", 2)
+    folder = write_rules(
+        rules="rules:\n"
+        + rule("a", "[{derive: {d: true}}]", "{urgency: high}")
+        + rule("b", "[{set: {crowdsource: 'yes'}}]", "{d: true}")
+        + rule("c", "[{set: {crowdsource: 'no'}}]", "{not: {d: true}}")
+        + rule("e", "[{plan: brief}]", "{crowdsource: 'yes'}")
+        + rule("f", "[{add: {crowd_types: niche_experts}}]", "{skills_needed: {contains: statistics}}")
+        + rule("g", "[{add: {crowd_types: general_public}}]", "{not: {skills_needed: {contains: design}}}")
+    )
+    with (
+        cr.Advisor.from_paths([folder], engine="durable-rules") as durable_advisor,
+        cr.Advisor.from_paths([folder], engine="reference") as reference,
+    ):
+        engine = durable_advisor._engine
+        assert isinstance(engine, durable.DurableEngine)
+        assert engine.rulesets > 1
+        for first in TASKS:
+            for second in TASKS:
+                for task in (first, second):
+                    assert outcome(durable_advisor, task) == outcome(reference, task)
+        [(_sid, states)] = engine._kept
+        assert len(states) == engine.rulesets
+        assert engine.leaked == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 
@@ -178,7 +179,12 @@ def test_list_order_follows_salience_and_remove_wins(make_advisor) -> None:
         rule("high", "[{add: {crowd_types: skilled_freelancers}}]", salience=9),
         rule("ban", "[{remove: {crowd_types: general_public}}]", "{legal_sensitivity: high}"),
     )
-    assert advisor.decide({"id": "t"}).crowd_types == ("skilled_freelancers", "general_public", "niche_experts")
+    # At most 2 crowd types (the vocabulary's max_items): the third is dropped by the policy...
+    rec = advisor.decide({"id": "t"})
+    assert rec.crowd_types == ("skilled_freelancers", "general_public")
+    lost = [o for f in rec.trace if f.rule_id == "low" for o in f.overridden]
+    assert [(o.output, o.value, o.by) for o in lost] == [("crowd_types", "niche_experts", "policy")]
+    # ...and a removal happens before the cut, so it makes room for the next value.
     rec = advisor.decide({"id": "t", "legal_sensitivity": "high"})
     assert rec.crowd_types == ("skilled_freelancers", "niche_experts")
 
@@ -322,6 +328,54 @@ def test_questions_are_the_unknown_facts_that_change_the_verdict(make_advisor) -
     assert advisor.decide({"id": "t"}, questions=False).questions == ()
 
 
+def test_provisional_when_an_unknown_fact_could_change_the_verdict(make_advisor) -> None:
+    advisor = make_advisor(
+        rule("yes", "[{set: {crowdsource: 'yes'}}]"),
+        rule("no", "[{set: {crowdsource: 'no'}}]", "{tacit_firm_specific_knowledge: true}"),
+        rule("plan", "[{plan: hurry}]", "{urgency: high}"),
+    )
+    rec = advisor.decide({"id": "t"})
+    assert rec.provisional is True
+    assert "(provisional)" in rec.to_text().splitlines()[0]
+    # urgency is unknown too, but no value of it changes the verdict: not provisional.
+    settled = advisor.decide({"id": "t", "tacit_firm_specific_knowledge": False})
+    assert settled.provisional is False
+    assert "provisional" not in settled.to_text(detail=True).casefold()
+    assert settled.to_dict()["provisional"] is False  # a boolean in the JSON form
+    assert advisor.decide({"id": "t"}, questions=False).provisional is False  # nothing was searched
+
+
+def test_service_notes_come_from_the_reasons_given_with_the_service_types(make_advisor) -> None:
+    advisor = make_advisor(
+        rule("main", "[{add: {service_types: {managed_service: the vendor runs the crowd}}}]", salience=9),
+        rule("other", "[{add: {service_types: {managed_service: a worse reason, contest_platform: many entries}}}]"),
+        rule("plain", "[{add: {service_types: [self_service_marketplace, own_platform]}}]", salience=5),
+    )
+    rec = advisor.decide({"id": "t"}, questions=False)
+    # At most 3 service types; each with one line, from the best-ranked rule that gave a reason,
+    # else the description of the rule that added it.
+    assert rec.service_types == ("managed_service", "self_service_marketplace", "own_platform")
+    assert rec.service_notes == {
+        "managed_service": "the vendor runs the crowd",
+        "self_service_marketplace": "rule plain",
+        "own_platform": "rule plain",
+    }
+    lost = {(f.rule_id, o.value, o.by) for f in rec.trace for o in f.overridden}
+    assert lost == {("other", "contest_platform", "policy")}
+    assert list(rec.to_dict()["service_notes"]) == list(rec.service_types)
+
+
+def test_platform_examples_are_of_the_main_service_type(make_advisor) -> None:
+    advisor = make_advisor(rule("main", "[{add: {service_types: [contest_platform, managed_service]}}]"))
+    rec = advisor.decide({"id": "t", "task_type": "algorithm_predictive_modeling"}, questions=False)
+    assert [e.name for e in rec.platform_examples] == ["Kaggle", "Topcoder"]
+    assert all(e.service_type == "contest_platform" and "still operates" in e.note for e in rec.platform_examples)
+    text = rec.to_text(detail=True)
+    assert "Examples to check, not endorsements: Kaggle (https://www.kaggle.com)" in text
+    # A task type no catalogue entry of that service type serves: no example rather than a wrong one.
+    assert advisor.decide({"id": "t", "task_type": "funding"}, questions=False).platform_examples == ()
+
+
 def test_no_verdict_is_none(make_advisor) -> None:
     advisor = make_advisor(rule("a", "[{plan: x}]", "{urgency: high}"))
     assert advisor.decide({"id": "t"}).crowdsource is None
@@ -333,9 +387,11 @@ def test_a_rule_whose_condition_cannot_hold_never_fires(make_advisor) -> None:
 
 
 def test_recommendation_json_round_trip() -> None:
-    rec = cr.decide({"id": "t", "skill_level": "licensed", "in_house_capability": "none"})
-    assert rec.trace, "the starter rules fire on this task"
-    assert cr.Recommendation.from_dict(rec.to_dict()) == rec
+    for task in ({"id": "t", "skill_level": "licensed", "in_house_capability": "none"}, {"id": "empty"}):
+        rec = cr.decide(task)
+        assert rec.trace, "the starter rules fire on this task"
+        assert cr.Recommendation.from_dict(rec.to_dict()) == rec
+        assert cr.Recommendation.from_dict(json.loads(rec.to_json())) == rec
 
 
 def test_deleting_a_session_where_nothing_fired_does_not_crash(write_rules) -> None:

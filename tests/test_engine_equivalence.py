@@ -26,7 +26,7 @@ def _tasks() -> st.SearchStrategy[dict[str, object]]:
         if spec.kind in ("enum", "bool"):
             fields[spec.name] = st.sampled_from(spec.values)
         elif spec.kind == "list":
-            fields[spec.name] = st.lists(st.sampled_from(SKILLS), max_size=3, unique=True)
+            fields[spec.name] = st.lists(st.sampled_from(spec.values or SKILLS), max_size=3, unique=True)
     return st.fixed_dictionaries(fields)
 
 

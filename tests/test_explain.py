@@ -110,6 +110,7 @@ def explainer(rules_dir: Path, request: pytest.FixtureRequest) -> Explainer:
     return Explainer(cr.Advisor.from_paths([rules_dir], engine=request.param))
 
 
+CARD = Path(__file__).resolve().parent.parent / "examples" / "tasks" / "terms_of_sale_cookie_policy.yaml"
 PRO = {"id": "pro", "in_house_capability": "none", "skill_level": "professional"}
 
 
@@ -295,8 +296,10 @@ class TestRendering:
         assert "      problem_definition is ill_defined (problem_definition = unknown)\n" in text
         assert "with legal_sensitivity = regulated instead of high: crowdsource = yes" in text
         markdown = explanation.to_markdown()
-        assert markdown.startswith("## Why (task pro)")
-        assert "- crowdsource = no" in markdown
+        assert markdown.startswith("## Why not crowdsource = yes?")  # what was asked, and only that
+        assert "- crowdsource is no" in markdown and "## Why (task pro)" not in markdown
+        everything = explainer.explain({**PRO, "legal_sensitivity": "high"}).to_markdown()
+        assert "## Why (task pro)" in everything and "- crowdsource = no" in everything
 
     def test_engines_explain_alike(self, rules_dir: Path) -> None:
         """Explanations are built from the trace and the rules, so both engines give the same."""
@@ -318,7 +321,10 @@ class TestCommand:
         assert main([*argv, "--format", "json"]) == 0
         data = json.loads(capsys.readouterr().out)
         assert data["recommendation"]["crowdsource"] == "no"
-        assert data["what_if"]["scenarios"]
+        # Only the sensitivity vetoes here, and a manager cannot change it: no scenario...
+        assert data["what_if"]["scenarios"] == []
+        assert main([*argv, "--format", "json", "--all-facts"]) == 0  # ...unless every fact may change
+        assert json.loads(capsys.readouterr().out)["what_if"]["scenarios"]
         assert main([*argv, "--format", "markdown"]) == 0
         assert "## Why not crowdsource = yes?" in capsys.readouterr().out
 
@@ -331,10 +337,38 @@ class TestCommand:
         assert main([*argv, "--format", "json"]) == 0
         assert {d["output"] for d in json.loads(capsys.readouterr().out)["why"]} == {"crowdsource"}
         assert main(argv) == 0
-        why = capsys.readouterr().out.split("Why (task t1)")[1]
+        out = capsys.readouterr().out
+        assert out.startswith("Why (task t1)\n")  # the answer to the question asked, and nothing before
+        why = out.split("Why (task t1)")[1]
         assert "crowdsource = with_conditions" in why and "risks = " not in why
         assert main([*argv[:-1], "crowdsorce"]) == 2
         assert "did you mean 'crowdsource'" in capsys.readouterr().err
+
+    def test_each_derivation_is_shown_once(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A full explanation of the card's example: the short answer, then every conclusion, each
+        rule's derivation (its source line) once, referred to afterwards."""
+        assert main(["explain", str(CARD)]) == 0
+        out = capsys.readouterr().out
+        assert out.startswith("Verdict for General terms of sale")
+        sources = [line.strip() for line in out.splitlines() if line.strip().startswith("source: ")]
+        fired = [line.split()[1] for line in out.splitlines() if line.strip().startswith("rule ")]
+        assert len(sources) == len(set(fired))  # one derivation per rule, however often it is cited
+        assert "(derivation shown above, under " in out
+
+    def test_what_if_changes_only_what_a_manager_can_change(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The card's example is 'yes, with conditions' because the work is a regulated profession:
+        no fact a manager can change gives another verdict (the task type, the skill and the
+        sensitivity are not theirs to change); with --all-facts, insiders' knowledge would."""
+        assert main(["explain", str(CARD), "--what-if", "--sensitivity"]) == 0
+        out = capsys.readouterr().out
+        assert out.startswith("What if (change crowdsource; now with_conditions)")
+        assert "no change of one or two facts does it" in out
+        rows = out.split("Sensitivity (facts whose values change outputs)")[1]
+        assert "urgency high -> low" in rows and "task_type" not in rows and "skill_level" not in rows
+        assert main(["explain", str(CARD), "--what-if", "--all-facts"]) == 0
+        out = capsys.readouterr().out
+        assert "with tacit_firm_specific_knowledge = true instead of false: crowdsource = no" in out
+        assert "Sensitivity" not in out  # the table only with --sensitivity
 
     def test_bad_question_is_a_usage_error(
         self, rules_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]

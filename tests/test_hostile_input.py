@@ -176,15 +176,14 @@ def many_task_facts(count: int) -> cr.RuleSet:
     return ruleset(*(rule(f"r{n:03d}", f"{{f{n:03d}: a}}") for n in range(count)), facts=facts)
 
 
-def test_rules_testing_more_task_facts_than_durable_rules_allows(fresh_warnings: None) -> None:
-    """65 rules each testing its own declared fact crashed durable-rules (its alpha network fans
-    out to 64 properties at most): refused before it is reached."""
-    with pytest.raises(EngineUnavailableError, match="the rules test 65 different task facts"):
-        cr.Advisor(many_task_facts(65), engine="durable-rules")
-    with pytest.warns(RuntimeWarning):
-        advisor = cr.Advisor(many_task_facts(65))
-    assert len(advisor.decide({"id": "t", "f000": "a", "f064": "a"}).trace) == 2
-    assert len(both(many_task_facts(64), {"id": "t", "f000": "a", "f063": "a"}, repeat=1)["trace"]) == 2
+def test_rules_testing_more_task_facts_than_one_ruleset_carries(fresh_warnings: None) -> None:
+    """65 rules each testing its own declared fact crashed durable-rules: 65 nodes pending while the
+    task is matched (error 303), then the deletion of that session aborted the process. They are now
+    split over two rulesets, without a fallback (tests/test_durable_scale.py runs such cases in
+    child processes)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(both(many_task_facts(65), {"id": "t", "f000": "a", "f064": "a"}, repeat=1)["trace"]) == 2
 
 
 def test_durable_rules_refusing_a_rule_names_it(fresh_warnings: None) -> None:
@@ -467,7 +466,8 @@ def test_values_no_fact_takes(fact: str, value: object) -> None:
     except cr.TaskError as error:
         assert any(repr(fact) in p.message for p in error.problems), error
     else:  # text facts take odd text; it reaches the engines only as tokens
-        assert isinstance(value, str) or (fact == "skills_needed" and isinstance(value, tuple))
+        integer_id = fact == "id" and isinstance(value, int)  # its decimal text (issue 18)
+        assert isinstance(value, str) or (fact == "skills_needed" and isinstance(value, tuple)) or integer_id
         for engine in ("durable-rules", "reference"):
             with cr.Advisor.default(engine=engine) as advisor:
                 assert advisor.decide(parsed).to_dict()["engine"] == engine

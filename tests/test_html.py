@@ -71,8 +71,8 @@ def test_recommendation_at_a_glance(explainer: Explainer) -> None:
     checker = parse(html)
     text = "".join(checker.text)
     assert "Task <t&1>" in text  # shown as written, because it was escaped
-    assert "YES: crowdsource it" in text
-    for value in ("skilled_freelancers", "macro_task", "self_service_marketplace", "review & <test>"):
+    assert "yes: crowdsource it" in text
+    for value in ("skilled freelancers", "in larger tasks", "a self-service marketplace", "review & <test>"):
         assert value in text
     assert "table" in checker.tags and "details" in checker.tags
     assert html == recommendation_html(rec.to_dict())
@@ -101,4 +101,33 @@ def test_parts_render_alone(explainer: Explainer) -> None:
 
 def test_undecided_recommendation() -> None:
     text = "".join(parse(cr.Recommendation(task_id="t", crowdsource=None)._repr_html_()).text)
-    assert "UNDECIDED" in text
+    assert "undecided: no rule concluded a verdict" in text
+
+
+def test_provisional_service_notes_and_examples_are_shown_escaped() -> None:
+    """The version-3 outputs: the provisional sentence, each service type with why it fits, and the
+    main service's examples as links, all escaped."""
+    rec = cr.Recommendation(
+        task_id="t",
+        crowdsource="yes",
+        service_types=("contest_platform", "self_service_marketplace"),
+        provisional=True,
+        service_notes={"contest_platform": f"many entries {HOSTILE}", "self_service_marketplace": "one hire"},
+        platform_examples=(
+            {
+                "name": "Kaggle <b>",
+                "service_type": "contest_platform",
+                "url": "https://k.example/?a=1&b=2",
+                "note": "n",
+            },
+        ),
+    )
+    checker = parse(rec._repr_html_())
+    text = "".join(checker.text)
+    assert "Provisional: some facts are unknown" in text
+    assert f"a contest platform: many entries {HOSTILE}" in text  # the service in words, with its note
+    assert "Examples to check, not endorsements: Kaggle <b>" in text
+    assert "a" in checker.tags and "li" in checker.tags
+    plain = rec.to_text(detail=True)
+    assert "(provisional)" in plain.splitlines()[0] and "- a self-service marketplace: one hire" in plain
+    assert "Where: a contest platform (for example Kaggle <b>); otherwise a self-service marketplace." in plain

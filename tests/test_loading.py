@@ -215,3 +215,70 @@ def test_a_rule_cannot_set_one_output_to_two_values(write_rules) -> None:
     )
     assert problem.message == "this rule sets 'granularity' twice, to 'contest' and to 'micro_task'"
     assert (problem.location.line, problem.rule_id) == (6, "a")
+
+
+def test_a_source_names_its_bibliography_keys(write_rules) -> None:
+    folder = write_rules(
+        rules="rules:\n  - id: a\n    description: d\n    then: [{plan: x}]\n"
+        "    source: {citation: c, status: V, keys: [afuah-tucci-2012, loi-1971-54]}\n"
+    )
+    [rule] = cr.load_rules([folder])
+    assert rule.source.keys == ("afuah-tucci-2012", "loi-1971-54")
+    assert rule.source.to_dict()["keys"] == ["afuah-tucci-2012", "loi-1971-54"]
+
+
+@pytest.mark.parametrize("keys", ["afuah-tucci-2012", "[Afuah Tucci]", "[1]"])
+def test_source_keys_must_be_a_list_of_slugs(write_rules, keys: str) -> None:
+    problem = only(
+        load_problems(
+            write_rules,
+            f"rules:\n  - id: a\n    description: d\n    then: [{{plan: x}}]\n"
+            f"    source: {{citation: c, status: V, keys: {keys}}}\n",
+        )
+    )
+    assert "source 'keys' must be a list of bibliography keys" in problem.message
+    assert problem.rule_id == "a" and problem.location.line == 5
+
+
+def test_service_types_may_come_with_the_reason_each_fits(write_rules) -> None:
+    folder = write_rules(
+        rules="rules:\n  - id: a\n    description: d\n    then:\n      - add:\n          service_types:\n"
+        "            managed_service: >\n              the vendor runs\n              the crowd\n"
+        "            own_platform: your own site\n" + SOURCE
+    )
+    [rule] = cr.load_rules([folder])
+    assert [(c.value, c.note) for c in rule.then] == [
+        ("managed_service", "the vendor runs the crowd"),
+        ("own_platform", "your own site"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("then", "message"),
+    [
+        ("[{add: {crowd_types: {general_public: why}}}]", "only 'add' of 'service_types' takes values with reasons"),
+        ("[{remove: {service_types: {own_platform: why}}}]", "only 'add' of 'service_types' takes values"),
+        ("[{add: {service_types: {own_platform: [why]}}}]", "the reason a service type fits must be text"),
+        ("[{add: {service_types: {own_site: why}}}]", "'service_types' has no value 'own_site'"),
+    ],
+)
+def test_reasons_are_checked(write_rules, then: str, message: str) -> None:
+    problem = only(load_problems(write_rules, f"rules:\n  - id: a\n    description: d\n    then: {then}\n" + SOURCE))
+    assert message in problem.message
+    assert problem.rule_id == "a"
+
+
+def test_no_rule_reads_an_output_computed_after_the_rules(write_rules) -> None:
+    problem = only(
+        load_problems(
+            write_rules,
+            "rules:\n  - id: a\n    description: d\n    when: {provisional: true}\n    then: [{plan: x}]\n" + SOURCE,
+        )
+    )
+    assert problem.message == "'provisional' is computed once the rules have run: no rule can read it"
+
+
+def test_a_list_fact_with_values_is_tested_against_them(write_rules) -> None:
+    text = "rules:\n  - id: a\n    description: d\n    when: {regulated_domains: {contains: healthcare}}\n"
+    problem = only(load_problems(write_rules, text + "    then: [{plan: x}]\n" + SOURCE))
+    assert "'regulated_domains' has no value 'healthcare'" in problem.message

@@ -7,6 +7,7 @@ EXPECTED = [
     "CaseFileError",
     "CaseReport",
     "CheckReport",
+    "Consultation",
     "CrowdsourcingRulesError",
     "EngineError",
     "EngineUnavailableError",

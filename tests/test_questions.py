@@ -27,14 +27,16 @@ ENGINES = ("durable-rules", "reference")
 
 
 def exhaustive_questions(advisor: cr.Advisor, task: Any) -> tuple[str, ...]:
-    """The oracle: every unknown enumerated fact, every value, one full decision each."""
+    """The oracle: every open enumerated fact (unknown, and a finer fact only when the coarser one
+    it refines is unknown too), every value, one full decision each."""
     parsed = advisor.parse_task(task)
     verdict = advisor.decide(parsed, questions=False).crowdsource
     if verdict is None:
         return ()
     asked = []
-    for spec in advisor.ruleset.vocabulary.facts:
-        if spec.kind not in ("enum", "bool") or parsed.get(spec.name) != UNKNOWN:
+    vocabulary = advisor.ruleset.vocabulary
+    for spec in vocabulary.facts:
+        if spec.kind not in ("enum", "bool") or not vocabulary.open_question(spec.name, parsed.facts):
             continue
         others = (parsed.with_facts({spec.name: value}) for value in spec.values if value != UNKNOWN)
         if any(advisor.decide(other, questions=False).crowdsource != verdict for other in others):

@@ -109,7 +109,8 @@ def test_task_file_syntax_error_is_located(tmp_path: Path) -> None:
     with pytest.raises(cr.TaskError) as caught:
         cr.read_task_file(path)
     [problem] = caught.value.problems
-    assert problem.location is not None and problem.location.line == 3
+    # At the bracket that is never closed (libyaml notices only at the end of the file, line 3)
+    assert problem.location is not None and (problem.location.line, problem.location.column) == (2, 10)
     assert "YAML syntax error" in problem.message
 
 
@@ -136,3 +137,15 @@ def test_replace_keeps_declared_facts(write_rules) -> None:
     vocabulary = cr.load_rules([folder]).vocabulary
     task = cr.parse_task({"id": "t", "budget_code": "capex"}, vocabulary)
     assert task.replace(urgency="high").budget_code == "capex"
+
+
+def test_a_list_fact_with_values_takes_only_those() -> None:
+    """regulated_domains (vocabulary version 3) is a list of values from a closed set."""
+    task = cr.Task.from_dict({"id": "t", "regulated_domains": ["financial", "export_control"]})
+    assert task.regulated_domains == ("financial", "export_control")
+    with pytest.raises(cr.TaskError) as caught:
+        cr.Task.from_dict({"id": "t", "regulated_domains": ["finance"]})
+    [problem] = caught.value.problems
+    assert "fact 'regulated_domains' has item 'finance'" in problem.message
+    assert "did you mean 'financial'?" in problem.message
+    assert cr.Task.from_dict({"id": "t", "skills_needed": ["anything at all"]}).skills_needed == ("anything at all",)

@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from crowdsourcing_rules.errors import Location
+from crowdsourcing_rules.errors import Location, printable, printable_json
 
 __all__ = [
     "CODES",
@@ -161,7 +161,7 @@ class CheckReport:
             f"{plural(errors, 'error')}, {plural(warnings, 'warning')}, {plural(notes, 'note')} "
             f"in {plural(self.rules, 'rule')}"
         )
-        return "\n".join(lines)
+        return printable("\n".join(lines))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -172,7 +172,7 @@ class CheckReport:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        return printable_json(json.dumps(self.to_dict(), indent=2, ensure_ascii=False))
 
 
 def plural(n: int, word: str) -> str:

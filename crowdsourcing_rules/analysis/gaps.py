@@ -174,8 +174,10 @@ def dimensions(table: RuleTable) -> list[tuple[str, list[Any]]]:
         found.append((fact, options))
     for name in sorted(compiled.list_inputs):
         values = sorted(items[name])
-        if name in any_item:
-            values.append("(another item)")
+        allowed = table.vocabulary.fact(name).values  # a list of values from a closed set, or free text
+        untested = [v for v in allowed if v not in values] if allowed else ["(another item)"]
+        if name in any_item and untested:
+            values.append(untested[0])
         if len(values) > 6:  # too many subsets: none, each alone, all
             subsets = [(), *((v,) for v in values), tuple(values)]
         else:

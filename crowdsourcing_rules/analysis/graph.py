@@ -143,9 +143,13 @@ class RuleGraph:
     Treat ``graph`` as read-only: the queries below are computed from it.
     """
 
-    def __init__(self, graph: nx.DiGraph[str], ruleset: RuleSet | None = None) -> None:
+    #: The output a picture of a whole rule set shows by default, with the rules and facts behind it
+    FOCUS = "crowdsource"
+
+    def __init__(self, graph: nx.DiGraph[str], ruleset: RuleSet | None = None, *, view: bool = False) -> None:
         self.graph = graph
         self.ruleset = ruleset
+        self.view = view  # a part of a rule set's graph (output_of, around, subgraph), not the whole
 
     @classmethod
     def from_ruleset(cls, ruleset: RuleSet) -> RuleGraph:
@@ -265,7 +269,7 @@ class RuleGraph:
 
     def subgraph(self, nodes: Iterable[str]) -> RuleGraph:
         """The graph restricted to ``nodes`` (keys)."""
-        return RuleGraph(self.graph.subgraph(nodes).copy(), self.ruleset)
+        return RuleGraph(self.graph.subgraph(nodes).copy(), self.ruleset, view=True)
 
     def output_of(self, output: str) -> RuleGraph:
         """What can influence one output or fact: the node and its ancestors.
@@ -336,16 +340,37 @@ class RuleGraph:
         return drawing.draw(self.graph, ax)
 
     def to_svg(self) -> str:
-        """The :meth:`draw` picture as SVG text (needs matplotlib)."""
+        """A picture of this graph as SVG text: laid out by Graphviz when its ``dot`` program is
+        installed, else the layered :meth:`draw` drawing (needs matplotlib)."""
         return drawing.svg(self.graph)
 
+    def picture(self, output: str | None = None) -> RuleGraph:
+        """What a picture shows by default: one output and the rules and facts behind it
+        (``output``, or :attr:`FOCUS`, the verdict), since a whole rule set is too large to read
+        in one picture; a part of a graph (``output_of``, ``around``) as it is.
+
+        >>> from crowdsourcing_rules.rulefiles.loading import parse_rule_documents
+        >>> graph = rule_graph(parse_rule_documents([("example.yaml", _EXAMPLE)]))
+        >>> graph.picture().rule_ids
+        ('default-verdict',)
+        >>> graph.picture("crowd_types").rule_ids
+        ('default-verdict', 'freelancers', 'lacks-skill')
+        """
+        if output is not None:
+            return self.output_of(output)
+        if self.view or _key("output", self.FOCUS) not in self.graph:
+            return self
+        return self.output_of(self.FOCUS)
+
     def _repr_mimebundle_(self, include: object = None, exclude: object = None) -> dict[str, str]:
-        """In a notebook the graph draws itself: an SVG picture with matplotlib, else Mermaid."""
+        """In a notebook the graph draws itself (its :meth:`picture`): an SVG picture laid out by
+        Graphviz or drawn by matplotlib, else Mermaid."""
+        picture = self.picture()
         bundle = {"text/plain": repr(self)}
         try:
-            bundle["image/svg+xml"] = self.to_svg()
+            bundle["image/svg+xml"] = picture.to_svg()
         except ImportError:
-            bundle["text/markdown"] = "```mermaid\n" + self.to_mermaid() + "```\n"
+            bundle["text/markdown"] = "```mermaid\n" + picture.to_mermaid() + "```\n"
         return bundle
 
     def __repr__(self) -> str:

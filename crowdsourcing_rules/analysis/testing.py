@@ -23,7 +23,7 @@ from typing import Any, Literal
 import attrs
 
 from crowdsourcing_rules.advisor import Advisor, EngineName
-from crowdsourcing_rules.errors import CaseFileError, CrowdsourcingRulesError, Location, Problem
+from crowdsourcing_rules.errors import CaseFileError, CrowdsourcingRulesError, Location, Problem, printable
 from crowdsourcing_rules.model.recommendation import Recommendation
 from crowdsourcing_rules.rulefiles.cases import Case, find_case_files, load_cases, show
 from crowdsourcing_rules.rulefiles.loading import default_rules_path
@@ -130,7 +130,7 @@ class CaseReport:
         for rule_id in cov.uncovered:
             where = self.locations.get(rule_id)
             lines.append(f"  fired in no case: {rule_id}" + (f"  {where}" if where else ""))
-        return "\n".join(lines)
+        return printable("\n".join(lines))
 
     def to_dict(self) -> dict[str, Any]:
         return {

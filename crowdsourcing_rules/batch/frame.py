@@ -39,6 +39,11 @@ def decide_frame(
     """
     import pandas as pd
 
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(
+            f"decide_frame needs a pandas DataFrame of tasks, got {type(df).__name__}; "
+            "for an iterable of task mappings use decide_many"
+        )
     records = (clean_record(r) for r in df.to_dict("records"))
     rows = [
         result_row(r)

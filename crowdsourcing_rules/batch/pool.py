@@ -5,12 +5,15 @@ advisor built once from the rule set, and come back packed, in order.
 from __future__ import annotations
 
 import collections
+import ctypes
 import functools
 import gc
 import itertools
 import marshal
 import multiprocessing
+import os
 import pickle
+import signal
 import sys
 import threading
 import time
@@ -41,14 +44,38 @@ class AdvisorSpec:
 _worker_advisor: Advisor | None = None
 
 
-def _init_worker(spec: AdvisorSpec) -> None:
+def _init_worker(spec: AdvisorSpec, parent: int) -> None:
     global _worker_advisor
+    # Ctrl-C reaches every process of the terminal's group: the parent stops the batch (it waits
+    # for the chunks in hand, then exits), so a worker ignores it rather than print a traceback.
+    # SIGTERM is the default action again (a forked worker inherits the batch command's handler).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with(parent)
     # Everything the worker holds for good (what it inherited from a fork, then its advisor) is
     # moved out of the garbage collector's reach: full collections then walk only the objects of
     # the decisions in flight. It halved the time the workers spent collecting (docs/performance.md).
     gc.freeze()
     _worker_advisor = Advisor(spec.ruleset, engine=spec.engine, max_firings=spec.max_firings)
     gc.freeze()
+
+
+_PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when its parent process ends, however it ends: a parent killed outright
+    (SIGKILL, the out-of-memory killer) cannot shut its pool down, and the workers would wait for
+    work forever. Linux only (elsewhere, a worker ends when it next reads from its queue)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - a libc without prctl
+        return
+    if os.getppid() != parent:  # the parent ended before the request was made
+        os._exit(1)
 
 
 class _Sent(NamedTuple):
@@ -103,6 +130,9 @@ def _pack(r: Recommendation) -> tuple[Any, ...]:
         tuple((k.id, k.severity, k.mitigations, k.rules) for k in r.risks),
         r.plan,
         r.questions,
+        r.provisional,
+        tuple(r.service_notes.items()),
+        tuple(e.to_dict() for e in r.platform_examples),
         tuple(f.rule_id for f in r.trace),
         tuple(
             (n, tuple((o.output, o.value, o.by, o.reason) for o in f.overridden))
@@ -127,7 +157,8 @@ def unpacker(advisor: Advisor) -> Callable[[_Sent], list[Result]]:
 
     def recommendation(packed: tuple[Any, ...]) -> Recommendation:
         (task_id, crowdsource, conditions, crowd_types, granularity, service_types, manage, model,
-         preselection, howe, objectives, packed_risks, plan, questions, fired, lost, engine) = packed  # fmt: skip
+         preselection, howe, objectives, packed_risks, plan, questions, provisional, notes, examples, fired, lost,
+         engine) = packed  # fmt: skip
         trace = [plain[rule_id] for rule_id in fired]
         for n, conclusions in lost:
             trace[n] = firing(fired[n], conclusions)
@@ -146,6 +177,9 @@ def unpacker(advisor: Advisor) -> Callable[[_Sent], list[Result]]:
             risks=tuple(map(risk, packed_risks)),
             plan=plan,
             questions=questions,
+            provisional=provisional,
+            service_notes=dict(notes),
+            platform_examples=examples,
             trace=trace,
             engine=engine,
         )
@@ -202,7 +236,9 @@ def decide_in_pool(
     iterator = iter(tasks)
     pending: collections.deque[Future[_Sent]] = collections.deque()
     start = 0
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(spec,)) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker, initargs=(spec, os.getpid())
+    ) as pool:
         try:
             while True:
                 while len(pending) < window:

@@ -17,9 +17,9 @@ from typing import Any
 import attrs
 
 from crowdsourcing_rules.advisor import Advisor
-from crowdsourcing_rules.errors import CrowdsourcingRulesError, EngineError, InputError, Problem, TaskError
+from crowdsourcing_rules.errors import CrowdsourcingRulesError, EngineError, InputError, Problem, TaskError, shown
 from crowdsourcing_rules.model.recommendation import Recommendation
-from crowdsourcing_rules.model.vocabulary import OUTPUTS
+from crowdsourcing_rules.model.vocabulary import COMPUTED, OUTPUTS
 
 __all__ = [
     "LIST_COLUMNS",
@@ -32,15 +32,19 @@ __all__ = [
     "result_row",
 ]
 
-#: Columns of a decided row, in order (``decide_frame``, and the files of the ``batch`` command).
+#: Columns of a decided row, in order (``decide_frame``, and the files of the ``batch`` command):
+#: the outputs the rules conclude, then those computed after them, the fired rules, the error.
 OUTPUT_COLUMNS: tuple[str, ...] = (
     "task_id",
-    *(output.name for output in OUTPUTS),
-    "questions",
+    *(output.name for output in (*OUTPUTS, *COMPUTED)),
     "fired",
     "error",
 )
-LIST_COLUMNS = frozenset({output.name for output in OUTPUTS if output.kind != "single"} | {"questions", "fired"})
+#: Columns that hold a list in a row: list outputs, risks by id, text lists, questions, service
+#: notes ("service_type: why"), platform examples by name, fired rules.
+LIST_COLUMNS = frozenset(
+    {output.name for output in (*OUTPUTS, *COMPUTED) if output.kind not in ("single", "flag")} | {"fired"}
+)
 
 
 def _problems(problems: Iterable[Problem]) -> tuple[Problem, ...]:
@@ -81,7 +85,7 @@ class TaskFailure:
         return error
 
     def _where(self) -> str:
-        return f"in the batch: task at index {self.index}" + (f" (id {self.task_id!r})" if self.task_id else "")
+        return f"in the batch: task at index {self.index}" + (f" (id {shown(self.task_id)})" if self.task_id else "")
 
     @classmethod
     def from_error(cls, index: int, task: object, error: CrowdsourcingRulesError) -> TaskFailure:
@@ -111,6 +115,11 @@ def _unreadable(index: int, row: UnreadableRow) -> TaskFailure:
 def _task_id(task: object) -> str | None:
     if isinstance(task, Mapping):
         value = task.get("id")
+        if isinstance(value, int) and not isinstance(value, bool):
+            try:
+                return str(value)  # an integer id is its decimal text, as parse_task reads it
+            except ValueError:  # too many digits to write out
+                return None
         return value if isinstance(value, str) and value.strip() else None
     value = getattr(task, "id", None)
     return value if isinstance(value, str) else None
@@ -120,13 +129,14 @@ def decide_one(advisor: Advisor, index: int, task: object, questions: bool) -> R
     if isinstance(task, UnreadableRow):
         return _unreadable(index, task)
     try:
-        return advisor.decide(task, questions=questions)  # type: ignore[arg-type]
+        return advisor.decide(task, questions=questions)
     except CrowdsourcingRulesError as error:
         return TaskFailure.from_error(index, task, error)
 
 
 def result_row(result: Result) -> dict[str, Any]:
-    """A result as one flat row of :data:`OUTPUT_COLUMNS` (lists stay lists; risks by id).
+    """A result as one flat row of :data:`OUTPUT_COLUMNS` (lists stay lists; risks and platform
+    examples by name; service notes as ``service_type: why`` lines).
 
     >>> import crowdsourcing_rules as cr
     >>> row = result_row(next(cr.decide_many([{"id": "t1"}])))
@@ -154,6 +164,9 @@ def result_row(result: Result) -> dict[str, Any]:
         "risks": list(result.risk_ids),
         "plan": list(result.plan),
         "questions": list(result.questions),
+        "provisional": result.provisional,
+        "service_notes": [f"{service}: {note}" for service, note in result.service_notes.items()],
+        "platform_examples": [example.name for example in result.platform_examples],
         "fired": list(result.fired),
         "error": None,
     }

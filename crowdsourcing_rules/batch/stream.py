@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from crowdsourcing_rules.advisor import Advisor
 from crowdsourcing_rules.batch.pool import AdvisorSpec, decide_in_pool, unpacker
 from crowdsourcing_rules.batch.results import Result, TaskFailure, decide_one
+from crowdsourcing_rules.model.task import Task, TaskInput
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "decide_many"]
 
@@ -27,7 +28,7 @@ DEFAULT_CHUNK_SIZE = 200
 
 
 def decide_many(
-    tasks: Iterable[Mapping[str, object]],
+    tasks: Iterable[TaskInput],
     *,
     advisor: Advisor | None = None,
     workers: int = 1,
@@ -52,11 +53,34 @@ def decide_many(
 
     >>> [r.crowdsource for r in decide_many([{"id": "t1"}, {"id": "t2", "skill_level": "licensed"}])]
     ['yes', 'with_conditions']
+
+    The arguments are checked when it is called: a ``TypeError`` or ``ValueError`` says what was
+    expected (one task mapping, a text or None is not an iterable of tasks).
     """
-    if workers < 1:
-        raise ValueError(f"workers must be at least 1, got {workers}")
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size must be at least 1, got {chunk_size}")
+    if tasks is None or isinstance(tasks, (str, bytes, Mapping, Task)) or not isinstance(tasks, Iterable):
+        what = (
+            "one mapping" if isinstance(tasks, (Mapping, Task)) else "None" if tasks is None else type(tasks).__name__
+        )
+        hint = ": write [task]" if isinstance(tasks, (Mapping, Task)) else ""
+        raise TypeError(f"tasks must be an iterable of task mappings (a list, a generator...), got {what}{hint}")
+    if advisor is not None and not isinstance(advisor, Advisor):
+        raise TypeError(f"advisor must be an Advisor or None, got {type(advisor).__name__}")
+    for name, value in (("workers", workers), ("chunk_size", chunk_size)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+        if value < 1:
+            raise ValueError(f"{name} must be at least 1, got {value}")
+    return _decide_many(tasks, advisor, workers, strict, questions, chunk_size)
+
+
+def _decide_many(
+    tasks: Iterable[TaskInput],
+    advisor: Advisor | None,
+    workers: int,
+    strict: bool,
+    questions: bool,
+    chunk_size: int,
+) -> Iterator[Result]:
     own = advisor is None
     advisor = advisor or Advisor.default()
     try:

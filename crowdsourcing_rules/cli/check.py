@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from crowdsourcing_rules.analysis.findings import DEFAULT_MAX_COMBINATIONS, DEFAULT_SAMPLES
-from crowdsourcing_rules.cli.common import add_rule_sources
+from crowdsourcing_rules.cli.common import add_rule_sources, rule_paths
 
 __all__ = ["configure", "run"]
 
@@ -40,14 +40,13 @@ def run(args: argparse.Namespace) -> int:
     """0 clean, 1 errors (or warnings with ``--strict``), 2 an unknown code to ignore."""
     from crowdsourcing_rules.analysis.checker import check
     from crowdsourcing_rules.analysis.findings import CODES
-    from crowdsourcing_rules.rulefiles.loading import default_rules_path
 
     unknown = sorted(set(args.ignore) - set(CODES))
     if unknown:
         print(f"error: unknown finding code(s) {', '.join(unknown)}; see docs/analysis.md", file=sys.stderr)
         return 2
     report = check(
-        args.paths or [default_rules_path()],
+        rule_paths(args),
         policy=args.policy,
         max_combinations=args.max_combinations,
         samples=args.samples,

@@ -6,6 +6,8 @@
   activated rules, stratum by stratum;
 - :mod:`~crowdsourcing_rules.engine.resolution`: the conflict policy applied to the fired rules;
 - :mod:`~crowdsourcing_rules.engine.durable` (the only module that imports durable-rules) and
-  :mod:`~crowdsourcing_rules.engine.reference`: the two engines;
+  :mod:`~crowdsourcing_rules.engine.reference`: the two engines; durable-rules' rules are spread
+  over rulesets within the limits of its C engine (:mod:`~crowdsourcing_rules.engine.durable_shards`,
+  measured by :mod:`~crowdsourcing_rules.engine.durable_limits`);
   :mod:`~crowdsourcing_rules.engine.engines` chooses between them.
 """

@@ -105,16 +105,18 @@ class QuestionSearch:
         self.engine.close()
 
     def questions(self, task: Task, verdict: str | None) -> tuple[str, ...]:
-        """The facts of :attr:`facts` that ``task`` leaves unknown and that change ``verdict``
-        (the task's verdict) with some value, in vocabulary order."""
+        """The facts of :attr:`facts` that ``task`` leaves open (unknown, and a finer fact only when
+        the coarser one it refines is unknown too) and that change ``verdict`` (the task's verdict)
+        with some value, in vocabulary order."""
         single, items = task_facts(self.compiled, task)
         given = (single[fact] for fact in self.compiled.task_facts)
         key = tuple(classes.get(value, value) for classes, value in zip(self._classes, given, strict=True))
         listed = tuple(items)
         asked = []
+        facts, vocabulary = task.facts, self.compiled.vocabulary
         for fact in self.facts:
             tried = self._tried.get(fact)
-            if tried is None or single[fact] != UNKNOWN:
+            if tried is None or not vocabulary.open_question(fact, facts):
                 continue
             position, values = tried
             for value in values:

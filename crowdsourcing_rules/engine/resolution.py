@@ -12,7 +12,14 @@ from collections.abc import Collection, Sequence
 
 import attrs
 
-from crowdsourcing_rules.model.policy import EMPTIED_BY_NO, NOT_APPLICABLE, VERDICT_RANK, policy_sources
+from crowdsourcing_rules.model.policy import (
+    EMPTIED_BY_NO,
+    NOT_APPLICABLE,
+    VERDICT_RANK,
+    capped,
+    policy_sources,
+    rank as _rank,
+)
 from crowdsourcing_rules.model.recommendation import Override, Risk
 from crowdsourcing_rules.model.rules import Conclusion, Rule
 from crowdsourcing_rules.model.vocabulary import OUTPUTS, SEVERITIES
@@ -46,10 +53,6 @@ class Resolved:
         if output in ("conditions", "plan"):
             return ("present",) if getattr(self, output) else ()
         return ()
-
-
-def _rank(rule: Rule, position: int = 0) -> tuple[int, str, int]:
-    return (-rule.salience, rule.id, position)
 
 
 @functools.lru_cache(maxsize=256)
@@ -137,7 +140,10 @@ def resolve(fired: Sequence[Rule], only: Collection[str] | None = None) -> Resol
         for value, remover in removed.items():
             for rule in adders.get(value, ()):
                 lose(rule, output, value, remover.id, "removed by another rule")
-        lists[output] = tuple(v for v in sorted(best, key=best.__getitem__) if v not in removed)
+        lists[output], dropped = capped(output, [v for v in sorted(best, key=best.__getitem__) if v not in removed])
+        for value in dropped:
+            for rule in adders[value]:
+                lose(rule, output, value, "policy", f"at most {len(lists[output])} values are kept, best first")
 
     # Risks
     by_id: dict[str, dict[str, object]] = {}

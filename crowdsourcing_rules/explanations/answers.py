@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from crowdsourcing_rules.errors import printable
 from crowdsourcing_rules.explanations.frame import records_frame
 from crowdsourcing_rules.explanations.trees import (
     Derivation,
@@ -28,8 +29,10 @@ from crowdsourcing_rules.explanations.trees import (
     show_value,
 )
 from crowdsourcing_rules.model.html import escape, recommendation_html, table, verdict_badge
+from crowdsourcing_rules.model.language import Language, language
 from crowdsourcing_rules.model.recommendation import Recommendation
 from crowdsourcing_rules.model.task import Task
+from crowdsourcing_rules.model.text import markdown_escape, short_answer
 
 __all__ = [
     "Change",
@@ -214,13 +217,25 @@ class Explanation:
             "what_if": self.what_if.to_dict() if self.what_if else None,
         }
 
-    def to_text(self, outputs: Iterable[str] | None = None) -> str:
-        """The explanation as indented plain text; ``outputs`` limits the *why* part to those."""
-        return self.recommendation.to_text(trace=False) + "\n\n" + _render(self, outputs, markdown=False)
+    def to_text(
+        self,
+        outputs: Iterable[str] | None = None,
+        *,
+        lang: str | Language | None = "en",
+        summary: bool | None = None,
+        sensitivity: bool = True,
+        markdown: bool = False,
+    ) -> str:
+        """The explanation as indented plain text (or Markdown), answering what was asked: the
+        derivations of ``outputs`` (the *why*), the why-not answers and the what-if (with the
+        sensitivity table when ``sensitivity``). When nothing was asked, the short answer and every
+        derivation (``summary`` forces the short answer on or off). Each rule's derivation is
+        shown once."""
+        return _render(self, outputs, markdown=markdown, t=language(lang), summary=summary, sensitivity=sensitivity)
 
-    def to_markdown(self, outputs: Iterable[str] | None = None) -> str:
-        """The explanation as Markdown (nested lists); ``outputs`` limits the *why* part to those."""
-        return _render(self, outputs, markdown=True)
+    def to_markdown(self, outputs: Iterable[str] | None = None, **options: Any) -> str:
+        """The same as :meth:`to_text` (with the same options), as Markdown (nested lists)."""
+        return self.to_text(outputs, markdown=True, **options)
 
     def _repr_html_(self) -> str:
         return explanation_html(self)
@@ -243,90 +258,125 @@ def describe_change(old: OutputValue, new: OutputValue) -> str:
 # -- text and Markdown -----------------------------------------------------------------------
 
 
-def _render(explanation: Explanation, outputs: Iterable[str] | None, *, markdown: bool) -> str:
+def _render(
+    explanation: Explanation,
+    outputs: Iterable[str] | None,
+    *,
+    markdown: bool,
+    t: Language,
+    summary: bool | None,
+    sensitivity: bool,
+) -> str:
+    """The explanation's text: the answers to the questions asked (the derivations of ``outputs``,
+    the why-not answers, the what-if), or, when none was asked, the short answer and every
+    derivation. A rule's derivation is shown once and referred to afterwards."""
+    asked = outputs is not None or bool(explanation.why_not) or explanation.what_if is not None
     shown = None if outputs is None else set(outputs)
     out: list[str] = []
 
     def heading(text: str) -> None:
-        out.append(("## " + text) if markdown else text)
+        out.append(("## " + markdown_escape(text)) if markdown else text)
         if markdown:
             out.append("")
 
     def line(depth: int, text: str) -> None:
         if markdown:
-            out.append("  " * depth + "- " + _md(text))
+            out.append("  " * depth + "- " + markdown_escape(text))
         else:
             out.append("  " * (depth + 1) + text)
 
-    def end_section() -> None:
+    if summary if summary is not None else not asked:
+        out += [*short_answer(explanation.recommendation.to_dict(), t, title=_title(explanation)), ""]
+    if outputs is not None or not asked:
+        heading(t.ui("Why (task {task})").format(task=explanation.task.id))
+        seen: dict[str, str] = {}
+        for derivation in explanation.derivations:
+            if shown is not None and derivation.output not in shown:
+                continue
+            conclusion = f"{derivation.output} = {shorten(derivation.value, 80)}"
+            line(0, conclusion)
+            for node in derivation.rules:
+                node_lines(node, 1, line, seen, t, conclusion)
         out.append("")
-
-    heading(f"Why (task {explanation.task.id})")
-    for derivation in explanation.derivations:
-        if shown is not None and derivation.output not in shown:
-            continue
-        line(0, f"{derivation.output} = {shorten(derivation.value, 80)}")
-        seen: set[str] = set()
-        for node in derivation.rules:
-            node_lines(node, 1, line, seen)
-    end_section()
     for why_not in explanation.why_not:
-        heading(f"Why not {why_not.output} = {why_not.value}?")
-        if why_not.reached:
-            line(0, f"it is reached: {why_not.output} = {show_value(why_not.current)}")
-        else:
-            line(0, f"{why_not.output} is {show_value(why_not.current)}")
-            for derivation in why_not.actual:
-                for node in derivation.rules:
-                    line(1, f"because of {rule_title(node)}")
-            if not why_not.candidates:
-                line(0, f"no rule concludes {why_not.output} = {why_not.value}")
-            for node in why_not.candidates:
-                _candidate_lines(node, why_not, line)
-        end_section()
+        _why_not_lines(why_not, heading, line, t)
+        out.append("")
     if explanation.what_if is not None:
-        _what_if_lines(explanation.what_if, heading, line)
-        end_section()
-    return "\n".join(out).rstrip() + "\n"
+        _what_if_lines(explanation.what_if, heading, line, t, sensitivity)
+        out.append("")
+    return printable("\n".join(out).rstrip() + "\n")
 
 
-def _candidate_lines(node: RuleNode, why_not: WhyNot, line: Line) -> None:
-    line(1, f"rule {rule_title(node)}: {node.rule.description.strip()}")
+def _title(explanation: Explanation) -> str | None:
+    title = explanation.task.get("title")
+    return str(title) if title else None
+
+
+def _why_not_lines(why_not: WhyNot, heading: Callable[[str], None], line: Line, t: Language) -> None:
+    heading(t.ui("Why not {output} = {value}?").format(output=why_not.output, value=why_not.value))
+    if why_not.reached:
+        line(
+            0,
+            t.ui("it is reached: {output} = {value}").format(output=why_not.output, value=show_value(why_not.current)),
+        )
+        return
+    line(0, t.ui("{output} is {value}").format(output=why_not.output, value=show_value(why_not.current)))
+    for derivation in why_not.actual:
+        for node in derivation.rules:
+            line(1, t.ui("because of {rule}").format(rule=rule_title(node, t)))
+    if not why_not.candidates:
+        line(0, t.ui("no rule concludes {output} = {value}").format(output=why_not.output, value=why_not.value))
+    for node in why_not.candidates:
+        _candidate_lines(node, why_not, line, t)
+
+
+def _candidate_lines(node: RuleNode, why_not: WhyNot, line: Line, t: Language) -> None:
+    description = t.rule(node.rule.description).strip()
+    line(1, t.ui("rule {title}: {description}").format(title=rule_title(node, t), description=description))
     if node.fired:
         lost = [o for o in node.overridden if o.output == why_not.output and o.value == why_not.value]
         for override in lost or node.overridden:
-            line(2, f"fired, but overridden by {override.by}: {override.reason}")
+            line(2, t.ui("fired, but overridden by {by}: {reason}").format(by=override.by, reason=override.reason))
         if not node.overridden:
-            line(2, "fired")
+            line(2, t.ui("fired"))
         return
     if node.check is None:
-        line(2, "did not fire")
+        line(2, t.ui("did not fire"))
         return
-    line(2, "did not fire; failed:")
-    blocker_lines(node.check, 3, line, set())
+    line(2, t.ui("did not fire; failed:"))
+    blocker_lines(node.check, 3, line, set(), t)
 
 
-def _what_if_lines(what_if: WhatIf, heading: Callable[[str], None], line: Line) -> None:
-    goal = f"{what_if.output} = {what_if.target}" if what_if.target else f"change {what_if.output}"
-    heading(f"What if ({goal}; now {show_value(what_if.current)})")
+def _what_if_lines(what_if: WhatIf, heading: Callable[[str], None], line: Line, t: Language, sensitivity: bool) -> None:
+    now = show_value(what_if.current)
+    if what_if.target:
+        goal = t.ui("What if ({output} = {target}; now {now})").format(
+            output=what_if.output, target=what_if.target, now=now
+        )
+    else:
+        goal = t.ui("What if (change {output}; now {now})").format(output=what_if.output, now=now)
+    heading(goal)
     if not what_if.scenarios:
-        line(0, f"no change of one or two facts does it ({what_if.tried} variants tried)")
+        line(0, t.ui("no change of one or two facts does it ({tried} variants tried)").format(tried=what_if.tried))
     for scenario in what_if.scenarios[:10]:
-        changes = " and ".join(str(c) for c in scenario.changes)
-        line(0, f"with {changes}: {what_if.output} = {show_value(scenario.outcome)}")
+        changes = f" {t.ui('and')} ".join(
+            t.ui("{fact} = {new} instead of {old}").format(fact=c.fact, new=c.new, old=c.old) for c in scenario.changes
+        )
+        line(
+            0,
+            t.ui("with {changes}: {output} = {value}").format(
+                changes=changes, output=what_if.output, value=show_value(scenario.outcome)
+            ),
+        )
     if len(what_if.scenarios) > 10:
-        line(0, f"... and {len(what_if.scenarios) - 10} more")
-    heading("Sensitivity (facts whose values change outputs)")
+        line(0, t.ui("... and {count} more").format(count=len(what_if.scenarios) - 10))
+    if not sensitivity:
+        return
+    heading(t.ui("Sensitivity (facts whose values change outputs)"))
     for fact, old, new, changed in what_if.sensitivity.rows:
         if changed:
             shown = "; ".join(f"{k}: {what_if.sensitivity.describe(k, v)}" for k, v in changed.items())
             line(0, f"{fact} {old} -> {new}: {shown}")
-
-
-def _md(text: str) -> str:
-    for char in "\\`*[]<|":
-        text = text.replace(char, "\\" + char)
-    return text
 
 
 # -- HTML ------------------------------------------------------------------------------------
@@ -411,8 +461,8 @@ def explanation_html(explanation: Explanation) -> str:
     answers and the what-if."""
     parts = [recommendation_html(explanation.recommendation.to_dict())]
     parts.append("<details><summary><strong>Why</strong>: the derivation of each conclusion</summary><ul>")
+    seen: set[str] = set()  # each rule's derivation once, referred to afterwards
     for derivation in explanation.derivations:
-        seen: set[str] = set()
         rules = "".join(rule_tree(node, seen) for node in derivation.rules)
         parts.append(
             f"<li><details><summary>{escape(derivation.output)} = {escape(derivation.value)}</summary>"

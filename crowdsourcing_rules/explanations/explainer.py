@@ -88,10 +88,11 @@ class Explainer:
         what_if: bool = False,
         output: str = "crowdsource",
         target: str | None = None,
+        facts: Iterable[str] | None = None,
     ) -> Explanation:
         """Decide ``task`` and explain every conclusion; add the why-not questions asked (each
         ``"output=value"`` or ``(output, value)``) and, with ``what_if``, the smallest changes that
-        change ``output`` (to ``target`` when given)."""
+        change ``output`` (to ``target`` when given), of ``facts`` only when given."""
         task = self.advisor.parse_task(task)
         rec = self.advisor.decide(task)
         state = _State(self, task, rec)
@@ -100,7 +101,7 @@ class Explainer:
             for out, value in _conclusions(rec)
         )
         asked = tuple(self._why_not(state, *_split(q)) for q in why_not)
-        scenarios = self.what_if(task, output=output, target=target) if what_if else None
+        scenarios = self.what_if(task, output=output, target=target, facts=facts) if what_if else None
         return Explanation(task, rec, derivations, asked, scenarios)
 
     # -- why not -----------------------------------------------------------------------------
@@ -148,12 +149,15 @@ class Explainer:
         output: str = "crowdsource",
         target: str | None = None,
         max_changes: int = 2,
+        facts: Iterable[str] | None = None,
     ) -> WhatIf:
         """The smallest changes of the task's facts that change ``output`` (to ``target``).
 
         Every other value of every enumerated fact the rules read is tried alone; pairs are tried
         only when no single change does it (and ``max_changes`` allows). Changes to ``unknown``
         are not proposed. Scenarios come nearest first (on ordered scales, the fewest steps).
+        ``facts`` limits the changes to those facts (``vocabulary.changeable``: the ones a
+        manager can change; the command line's default).
         """
         self._check_output(output, target)
         task = self.advisor.parse_task(task)
@@ -167,7 +171,8 @@ class Explainer:
                 return _differs(output, value, current)
             return target in value if isinstance(value, tuple) else value == target
 
-        singles = list(self._single_changes(task))
+        allowed = None if facts is None else set(facts)
+        singles = [c for c in self._single_changes(task) if allowed is None or c.fact in allowed]
         tried = 0
         rows = []
         scenarios: list[Scenario] = []

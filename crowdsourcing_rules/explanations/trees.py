@@ -10,12 +10,15 @@ trees; :class:`~crowdsourcing_rules.explanations.Explainer` computes them.
 
 from __future__ import annotations
 
+import os
+import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
 
 from crowdsourcing_rules.model.html import escape
+from crowdsourcing_rules.model.language import Language, language
 from crowdsourcing_rules.model.recommendation import Override
 from crowdsourcing_rules.model.rules import Rule, Test
 
@@ -32,6 +35,7 @@ __all__ = [
     "rule_summary",
     "rule_title",
     "rule_tree",
+    "short_location",
     "shorten",
     "show_value",
 ]
@@ -168,47 +172,77 @@ def shorten(text: str, limit: int = 60) -> str:
 # -- text and Markdown -----------------------------------------------------------------------
 
 
-def rule_title(node: RuleNode) -> str:
-    where = f" {node.rule.location}" if node.rule.location else ""
-    return f"{node.id} (salience {node.rule.salience}){where}"
+def short_location(location: object) -> str:
+    """A rule's location as ``path:line``: relative to the working directory when the file is
+    under it, else its directory and name (``_default_rules/q1_whether.yaml:194``)."""
+    text = str(location)
+    parts = text.rsplit(":", 2)
+    path, line = (parts[0], parts[1]) if len(parts) == 3 else (text, "")
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        relative = path
+    if relative.startswith(".."):
+        relative = os.path.join(os.path.basename(os.path.dirname(path)), os.path.basename(path))
+    return relative.replace(os.sep, "/") + (f":{line}" if line else "")
 
 
-def node_lines(node: RuleNode, depth: int, line: Line, seen: set[str]) -> None:
-    line(depth, f"rule {rule_title(node)}: {node.rule.description.strip()}")
+def rule_title(node: RuleNode, t: Language | None = None) -> str:
+    where = f" {short_location(node.rule.location)}" if node.rule.location else ""
+    words = language(t).ui("salience")
+    return f"{node.id} ({words} {node.rule.salience}){where}"
+
+
+def node_lines(
+    node: RuleNode, depth: int, line: Line, seen: dict[str, str], t: Language | None = None, where: str = ""
+) -> None:
+    """A fired rule and its derivation; a rule whose derivation was shown already (``seen`` maps
+    each rule shown to the conclusion it was shown under) is referred to instead."""
+    t = language(t)
+    description = t.rule(node.rule.description).strip()
+    line(depth, t.ui("rule {title}: {description}").format(title=rule_title(node, t), description=description))
     if node.id in seen:
-        line(depth + 1, "(derivation shown above)")
+        line(depth + 1, t.ui("(derivation shown above, under {where})").format(where=seen[node.id]))
         return
-    seen.add(node.id)
-    line(depth + 1, f"source: {node.rule.source}" + (f" {node.rule.source.url}" if node.rule.source.url else ""))
+    seen[node.id] = where or node.id
+    source = node.rule.source
+    line(depth + 1, t.ui("source: {source}").format(source=f"{source}" + (f" {source.url}" if source.url else "")))
     if node.check is None:
-        line(depth + 1, "condition: always")
+        line(depth + 1, t.ui("condition: always"))
         return
-    check_lines(node.check, depth + 1, line, seen)
+    check_lines(node.check, depth + 1, line, seen, t, where)
 
 
-def check_lines(check: Check, depth: int, line: Line, seen: set[str]) -> None:
-    mark = "yes" if check.holds else "NO"
+def check_lines(
+    check: Check, depth: int, line: Line, seen: dict[str, str], t: Language | None = None, where: str = ""
+) -> None:
+    t = language(t)
+    mark = t.ui("yes") if check.holds else t.ui("NO")
     if check.kind != "test":
         line(depth, f"[{mark}] {check.describe()}:")
         for item in check.items:
-            check_lines(item, depth + 1, line, seen)
+            check_lines(item, depth + 1, line, seen, t, where)
         return
     line(depth, f"[{mark}] {check.describe()}")
     for producer in check.because:
-        node_lines(producer, depth + 1, line, seen)
+        node_lines(producer, depth + 1, line, seen, t, where)
 
 
-def blocker_lines(check: Check, depth: int, line: Line, seen: set[str]) -> None:
+def blocker_lines(check: Check, depth: int, line: Line, seen: set[str], t: Language | None = None) -> None:
+    t = language(t)
     for blocker, expected in check.blockers():
-        prefix = "" if expected else "holds, but must not: "
+        prefix = "" if expected else t.ui("holds, but must not:") + " "
         line(depth, prefix + blocker.describe())
         for candidate in blocker.could:
             if candidate.id in seen:
                 continue
             seen.add(candidate.id)
-            line(depth + 1, f"could be derived by {rule_title(candidate)}, which did not fire; failed:")
+            line(
+                depth + 1,
+                t.ui("could be derived by {title}, which did not fire; failed:").format(title=rule_title(candidate, t)),
+            )
             if candidate.check is not None:
-                blocker_lines(candidate.check, depth + 2, line, seen)
+                blocker_lines(candidate.check, depth + 2, line, seen, t)
 
 
 # -- HTML ------------------------------------------------------------------------------------
@@ -219,11 +253,27 @@ def rule_summary(node: RuleNode) -> str:
     return f"<code>{escape(node.id)}</code> (salience {node.rule.salience}): {escape(node.rule.description)}{where}"
 
 
+def is_web_link(url: str) -> bool:
+    """Whether a rule's source URL may become a link in HTML: an ``http`` or ``https`` URL with
+    a host, nothing else (``javascript:`` would run in the reader's page).
+
+    >>> [is_web_link(u) for u in ("https://doi.org/10.1/x", "JavaScript:alert(1)", " http://x", "http:x")]
+    [True, False, False, False]
+    """
+    try:
+        parts = urllib.parse.urlsplit(url)
+    except ValueError:
+        return False
+    return url == url.strip() and parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
 def _source(node: RuleNode) -> str:
     source = node.rule.source
     citation = escape(source.citation)
-    if source.url:
+    if source.url and is_web_link(source.url):
         citation = f'<a href="{escape(source.url)}">{citation}</a>'
+    elif source.url:  # javascript:, data:, file: and the like are shown, never linked
+        citation += f" <code>{escape(source.url)}</code>"
     note = f"; {escape(source.note)}" if source.note else ""
     return f"<p>Source: {citation} [{escape(source.status_label)}]{note}</p>"
 

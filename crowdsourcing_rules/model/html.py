@@ -15,7 +15,8 @@ import html
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from crowdsourcing_rules.model.text import VERDICT_WORDS, source_text
+from crowdsourcing_rules.model.language import Language, language
+from crowdsourcing_rules.model.text import source_text
 
 __all__ = ["CELL", "MUTED", "SEVERITY_COLOURS", "escape", "join", "recommendation_html", "table", "verdict_badge"]
 
@@ -46,37 +47,51 @@ def table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def verdict_badge(verdict: str | None) -> str:
+def verdict_badge(verdict: str | None, lang: str | Language | None = "en") -> str:
     """The verdict in words, on its colour."""
-    words, colour = VERDICT_WORDS.get(verdict, str(verdict)), _COLOUR.get(str(verdict), MUTED)
+    t = language(lang)
+    words = t.value("crowdsource", verdict) if verdict else t.ui("undecided: no rule concluded a verdict")
+    colour = _COLOUR.get(str(verdict), MUTED)
     return f'<span style="color:white;background:{colour};padding:1px 6px;border-radius:4px">{escape(words)}</span>'
 
 
-def recommendation_html(rec: Mapping[str, Any]) -> str:
-    """A recommendation's JSON form at a glance: verdict, crowd, granularity and service, then
-    risks with their mitigations, the action plan and the rules that fired (the last two
-    collapsed)."""
+def recommendation_html(rec: Mapping[str, Any], lang: str | Language | None = "en") -> str:
+    """A recommendation's JSON form at a glance, in words of the language: verdict, crowd,
+    granularity and service, then risks with their mitigations, the action plan and the rules that
+    fired (the last two collapsed)."""
+    t = language(lang)
 
     def single(name: str) -> str:
-        return join([rec[name]] if rec.get(name) else [])
+        return join([t.value(name, rec[name])] if rec.get(name) else [])
 
-    parts = [f'<div class="crowdsourcing-rules recommendation"><p><strong>Task {escape(rec["task_id"])}</strong> ']
-    parts.append(verdict_badge(rec.get("crowdsource")) + "</p>")
+    def label(name: str) -> str:
+        return escape(t.output(name).capitalize())
+
+    heading = escape(t.ui("Task {task}").format(task=rec["task_id"]))
+    parts = [f'<div class="crowdsourcing-rules recommendation" lang="{t.code}"><p><strong>{heading}</strong> ']
+    parts.append(verdict_badge(rec.get("crowdsource"), t) + "</p>")
+    if rec.get("provisional"):
+        words = t.ui("Provisional: some facts are unknown that could change this verdict.")
+        parts.append(f"<p><em>{escape(words)}</em></p>")
     conditions = rec.get("conditions") or ()
     if conditions:
-        parts.append("<p>Conditions:</p><ul>" + "".join(f"<li>{escape(c)}</li>" for c in conditions) + "</ul>")
+        parts.append(
+            f"<p>{label('conditions')}:</p><ul>"
+            + "".join(f"<li>{escape(t.rule(c))}</li>" for c in conditions)
+            + "</ul>"
+        )
     glance = [
-        ("Crowd", join(rec.get("crowd_types") or ())),
-        ("Granularity", single("granularity")),
-        ("Service", join(rec.get("service_types") or ())),
-        ("Manage the crowd directly", single("manage_crowd_directly")),
-        ("Crowd model", single("crowd_model")),
-        ("Preselection", single("preselection")),
+        (label("crowd_types"), join(t.values("crowd_types", rec.get("crowd_types") or ()))),
+        (label("granularity"), single("granularity")),
+        (label("service_types"), _services(rec, t)),
+        (label("manage_crowd_directly"), single("manage_crowd_directly")),
+        (label("crowd_model"), single("crowd_model")),
+        (label("preselection"), single("preselection")),
     ]
     if rec.get("howe_function"):
-        glance.append(("Crowd function", escape(rec["howe_function"])))
+        glance.append((label("howe_function"), single("howe_function")))
     if rec.get("objectives"):
-        glance.append(("Objectives", join(rec["objectives"])))
+        glance.append((label("objectives"), join(t.values("objectives", rec["objectives"]))))
     parts.append(
         "<table><tbody>"
         + "".join(f"<tr><th {CELL}>{name}</th><td {CELL}>{value}</td></tr>" for name, value in glance)
@@ -86,25 +101,27 @@ def recommendation_html(rec: Mapping[str, Any]) -> str:
     if risks:
         rows = [
             (
-                escape(risk["id"]),
+                escape(t.risk(risk["id"])),
                 f'<span style="color:{SEVERITY_COLOURS.get(risk["severity"], MUTED)}">'
-                f"{escape(risk['severity'])}</span>",
-                "<ul>" + "".join(f"<li>{escape(m)}</li>" for m in risk["mitigations"]) + "</ul>",
+                f"{escape(t.severity(risk['severity']))}</span>",
+                "<ul>" + "".join(f"<li>{escape(t.rule(m))}</li>" for m in risk["mitigations"]) + "</ul>",
                 "<br>".join(f"<code>{escape(r)}</code>" for r in risk["rules"]),
             )
             for risk in risks
         ]
-        parts.append(f"<p>Risks ({len(risks)}):</p>" + table(("Risk", "Severity", "Mitigations", "Rules"), rows))
+        header = (t.ui("Risk"), t.ui("Severity"), t.ui("Mitigations"), t.ui("Rules"))
+        parts.append(f"<p>{label('risks')} ({len(risks)}):</p>" + table(map(escape, header), rows))
     plan = rec.get("plan") or ()
     if plan:
-        steps = "".join(f"<li>{escape(step)}</li>" for step in plan)
-        parts.append(f"<details><summary>Action plan ({len(plan)} steps)</summary><ol>{steps}</ol></details>")
+        steps = "".join(f"<li>{escape(t.rule(step))}</li>" for step in plan)
+        parts.append(f"<details><summary>{label('plan')} ({len(plan)})</summary><ol>{steps}</ol></details>")
     if rec.get("questions"):
-        parts.append(f"<p>Would change the verdict if known: {join(rec['questions'])}</p>")
+        asked = "".join(f"<li>{escape(t.question(q))} <code>{escape(q)}</code></li>" for q in rec["questions"])
+        parts.append(f"<p>{escape(t.ui('Questions whose answer could change the verdict'))}:</p><ul>{asked}</ul>")
     trace = rec.get("trace") or ()
     if trace:
         fired = "".join(
-            f"<li><code>{escape(f['rule'])}</code>: {escape(f['description'])} "
+            f"<li><code>{escape(f['rule'])}</code>: {escape(t.rule(f['description']))} "
             f"<em>[{escape(source_text(f['source']))}]</em>"
             + "".join(
                 f"<br>overridden: {escape(o['output'])} = {escape(o['value'])} by <code>{escape(o['by'])}</code> "
@@ -114,6 +131,29 @@ def recommendation_html(rec: Mapping[str, Any]) -> str:
             + "</li>"
             for f in trace
         )
-        parts.append(f"<details><summary>Rules fired ({len(trace)})</summary><ol>{fired}</ol></details>")
-    parts.append(f'<p style="color:{MUTED}">engine: {escape(rec.get("engine", "durable-rules"))}</p></div>')
+        summary = escape(t.ui("Rules fired, in order"))
+        parts.append(f"<details><summary>{summary} ({len(trace)})</summary><ol>{fired}</ol></details>")
+    engine = escape(t.ui("Engine: {engine}").format(engine=rec.get("engine", "durable-rules")))
+    parts.append(f'<p style="color:{MUTED}">{engine}</p></div>')
     return "".join(parts)
+
+
+def _services(rec: Mapping[str, Any], t: Language) -> str:
+    """The service types, each with the reason it fits, and the main one's platform examples."""
+    services, notes = rec.get("service_types") or (), rec.get("service_notes") or {}
+    if not notes:
+        shown = join(t.values("service_types", services))
+    else:
+        shown = "<ul>" + "".join(
+            f"<li><strong>{escape(t.value('service_types', s))}</strong>"
+            + (f": {escape(t.rule(notes[s]))}" if s in notes else "")
+            + "</li>"
+            for s in services
+        )
+        shown += "</ul>"
+    examples = rec.get("platform_examples") or ()
+    if examples:
+        links = ", ".join(f'<a href="{escape(e["url"])}">{escape(e["name"])}</a>' for e in examples)
+        words = escape(t.ui("Examples to check, not endorsements: {names}").format(names="\x00"))
+        shown += f'<span style="color:{MUTED}">{words.replace(chr(0), links)}</span>'
+    return shown

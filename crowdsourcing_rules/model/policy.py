@@ -9,7 +9,10 @@ the rule graph and the explanations all read it from here:
   the conditions, and sets the other single outputs to their "not applicable" values.
 - other single outputs: highest salience wins, then the smaller rule id.
 - list outputs: ordered by the best (salience, rule id, position) of the rules that added a value;
-  ``remove`` beats ``add``.
+  ``remove`` beats ``add``; then cut to the vocabulary's ``max_items`` (at most 3 service types and
+  2 crowd types): the values beyond are dropped, best first kept (:func:`capped`).
+- service notes: each service type listed keeps the reason given with it by the best-ranked rule
+  that added it with one, else that rule's description (:func:`service_notes`).
 - risks: highest severity, union of mitigations, every rule that raised it.
 - plan: by ``order``, then salience, then rule id.
 
@@ -19,17 +22,24 @@ the rule graph and the explanations all read it from here:
 
 from __future__ import annotations
 
-from crowdsourcing_rules.model.rules import Conclusion
+from collections.abc import Iterable, Sequence
+
+from crowdsourcing_rules.model.rules import Conclusion, Rule
+from crowdsourcing_rules.model.vocabulary import OUTPUTS
 
 __all__ = [
     "EMPTIED_BY_NO",
+    "MAX_ITEMS",
     "NOT_APPLICABLE",
     "POLICY_EDGES",
     "VERDICT_RANK",
+    "capped",
     "gives",
     "is_veto",
     "item_value",
     "policy_sources",
+    "rank",
+    "service_notes",
     "target",
 ]
 
@@ -44,6 +54,8 @@ NOT_APPLICABLE = {
 }
 #: What a ``no`` verdict empties.
 EMPTIED_BY_NO = ("crowd_types", "service_types", "conditions")
+#: How many values a list output keeps at most (the vocabulary's ``max_items``).
+MAX_ITEMS = {o.name: o.max_items for o in OUTPUTS if o.max_items is not None}
 
 #: The policy as edges between outputs: ``(a, b, why)`` when the value of ``a`` can change ``b``.
 POLICY_EDGES: tuple[tuple[str, str, str], ...] = (
@@ -97,3 +109,36 @@ def policy_sources(output: str) -> tuple[str, ...]:
     (('crowdsource',), ('conditions',), ())
     """
     return tuple(source for source, target_output, _why in POLICY_EDGES if target_output == output)
+
+
+def rank(rule: Rule, position: int = 0) -> tuple[int, str, int]:
+    """How a rule's conclusion ranks against others: higher salience first, then the smaller rule
+    id, then the conclusion's position in the rule."""
+    return (-rule.salience, rule.id, position)
+
+
+def capped(output: str, values: Sequence[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A list output's values, best first, cut to its ``max_items``: ``(kept, dropped)``.
+
+    >>> capped("crowd_types", ["niche_experts", "skilled_freelancers", "general_public"])
+    (('niche_experts', 'skilled_freelancers'), ('general_public',))
+    """
+    limit = MAX_ITEMS.get(output)
+    if limit is None:
+        return tuple(values), ()
+    return tuple(values[:limit]), tuple(values[limit:])
+
+
+def service_notes(fired: Iterable[Rule], service_types: Sequence[str]) -> dict[str, str]:
+    """For each service type listed, why it fits: the reason given with it by the best-ranked
+    fired rule that added it with a reason, else the description of the best-ranked rule that
+    added it. In the order of ``service_types``."""
+    best: dict[str, tuple[tuple[bool, tuple[int, str, int]], str]] = {}
+    for rule in fired:
+        for position, c in enumerate(rule.then):
+            if c.kind != "add" or c.name != "service_types" or c.value not in service_types:
+                continue
+            key = (c.note is None, rank(rule, position))  # a given reason beats a description
+            if c.value not in best or key < best[c.value][0]:
+                best[c.value] = (key, c.note or rule.description)
+    return {value: best[value][1] for value in service_types if value in best}

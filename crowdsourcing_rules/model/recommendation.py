@@ -8,8 +8,10 @@ from typing import Any
 
 import attrs
 
-from crowdsourcing_rules.errors import Location
+from crowdsourcing_rules.errors import Location, printable_json
 from crowdsourcing_rules.model import html, text
+from crowdsourcing_rules.model.language import Language
+from crowdsourcing_rules.model.platforms import PlatformExample
 from crowdsourcing_rules.model.rules import Source
 
 __all__ = ["Firing", "Override", "Recommendation", "Risk"]
@@ -19,10 +21,20 @@ def _tuple(value: Any) -> tuple[Any, ...]:
     return tuple(value)
 
 
+def _notes(value: Mapping[str, str]) -> dict[str, str]:
+    return dict(value)
+
+
+def _examples(value: Any) -> tuple[PlatformExample, ...]:
+    return tuple(e if isinstance(e, PlatformExample) else PlatformExample.from_dict(e) for e in value)
+
+
 def _json(value: Any) -> Any:
     """A field's JSON form: tuples as lists, values that have ``to_dict`` as their dict."""
     if isinstance(value, tuple):
         return [_json(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json(item) for key, item in value.items()}
     to_dict = getattr(value, "to_dict", None)
     return to_dict() if to_dict is not None else value
 
@@ -96,7 +108,7 @@ class Firing:
             rule_id=data["rule"],
             description=data.get("description", ""),
             salience=data.get("salience", 0),
-            source=Source(src["citation"], src["status"], src.get("url"), src.get("note")),
+            source=Source(src["citation"], src["status"], src.get("url"), src.get("note"), src.get("keys", ())),
             location=_parse_location(data.get("location")),
             stratum=data.get("stratum", 0),
             overridden=tuple(Override.from_dict(o) for o in data.get("overridden", ())),
@@ -117,8 +129,11 @@ class Recommendation:
     """What the rules concluded for one task.
 
     Single-valued outputs are ``None`` when no rule concluded them; list outputs are tuples, best
-    fit first. ``trace`` lists the fired rules in firing order. :meth:`to_dict` gives the JSON form
-    of ``VOCABULARY.md``.
+    fit first. ``questions`` (the unknown facts that would change the verdict) and ``provisional``
+    come from the advisor's search for them; ``service_notes`` says why each service type fits, and
+    ``platform_examples`` are examples of the main service type (to check, not endorsements).
+    ``trace`` lists the fired rules in firing order. :meth:`to_dict` gives the JSON form of the
+    vocabulary (docs/vocabulary.md), its keys in this order.
     """
 
     task_id: str
@@ -135,6 +150,9 @@ class Recommendation:
     risks: tuple[Risk, ...] = attrs.field(converter=_tuple, default=())
     plan: tuple[str, ...] = attrs.field(converter=_tuple, default=())
     questions: tuple[str, ...] = attrs.field(converter=_tuple, default=())
+    provisional: bool = False
+    service_notes: dict[str, str] = attrs.field(converter=_notes, factory=dict, hash=False)
+    platform_examples: tuple[PlatformExample, ...] = attrs.field(converter=_examples, default=())
     trace: tuple[Firing, ...] = attrs.field(converter=_tuple, default=(), repr=False)
     engine: str = "durable-rules"
 
@@ -151,22 +169,47 @@ class Recommendation:
         """Ids of the fired rules, in firing order."""
         return tuple(f.rule_id for f in self.trace)
 
-    def to_text(self, *, trace: bool = True) -> str:
-        """A readable report: the verdict and the card's four questions first, then risks, plan,
-        and with ``trace`` the rules that fired (see :mod:`crowdsourcing_rules.model.text`)."""
-        return text.recommendation_text(self.to_dict(), trace=trace)
+    def to_text(
+        self, *, lang: str | Language | None = "en", detail: bool = False, trace: bool = False, title: str | None = None
+    ) -> str:
+        """The short answer in plain words (at most ten lines), in English or French (``lang="fr"``);
+        with ``detail`` every output, with ``trace`` the rules that fired
+        (see :mod:`crowdsourcing_rules.model.text`). ``title`` names the task instead of its id."""
+        return text.recommendation_text(self.to_dict(), lang=lang, detail=detail, trace=trace, title=title)
 
-    def to_json(self) -> str:
+    def to_markdown(
+        self, *, lang: str | Language | None = "en", detail: bool = False, trace: bool = False, title: str | None = None
+    ) -> str:
+        """The same as :meth:`to_text`, as Markdown, for pasting into a document."""
+        return text.recommendation_text(
+            self.to_dict(), lang=lang, detail=detail, trace=trace, title=title, markdown=True
+        )
+
+    def to_html(self, *, lang: str | Language | None = "en") -> str:
+        """The card a notebook shows, in English or French."""
+        return html.recommendation_html(self.to_dict(), lang)
+
+    def to_json(self, *, trace: bool = True) -> str:
         """The JSON form of :meth:`to_dict`, indented."""
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        return printable_json(json.dumps(self.to_dict(trace=trace), indent=2, ensure_ascii=False))
 
     def _repr_html_(self) -> str:
         """The recommendation as HTML, for notebooks (see :mod:`crowdsourcing_rules.model.html`)."""
-        return html.recommendation_html(self.to_dict())
+        return self.to_html()
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form: every output of the vocabulary, plus ``task_id`` and ``engine``."""
-        return _fields(self)
+    def to_dict(self, *, trace: bool = True) -> dict[str, Any]:
+        """The JSON form: every output of the vocabulary, plus ``task_id``, ``questions``,
+        ``engine`` and, with ``trace`` (the default), the fired rules; without it the trace is left
+        out (the answer is several times smaller).
+
+        >>> rec = Recommendation("t1", "yes", trace=[])
+        >>> "trace" in rec.to_dict(trace=False), rec.to_dict()["trace"]
+        (False, [])
+        """
+        data = _fields(self)
+        if not trace:
+            del data["trace"]
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Recommendation:
@@ -186,6 +229,9 @@ class Recommendation:
             risks=tuple(Risk.from_dict(r) for r in data.get("risks", ())),
             plan=data.get("plan", ()),
             questions=data.get("questions", ()),
+            provisional=data.get("provisional", False),
+            service_notes=data.get("service_notes", {}),
+            platform_examples=data.get("platform_examples", ()),
             trace=tuple(Firing.from_dict(f) for f in data.get("trace", ())),
             engine=data.get("engine", "durable-rules"),
         )

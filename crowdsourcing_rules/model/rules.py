@@ -7,7 +7,7 @@ They hold no engine state and can be pickled, compared and hashed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
@@ -121,7 +121,8 @@ class Conclusion:
     """One item of a rule's ``then``.
 
     ``name`` is the output (``set``, ``add``, ``remove``), the derived fact (``derive``) or the risk
-    id (``risk``); ``value`` the value, step or condition text.
+    id (``risk``); ``value`` the value, step or condition text; ``note`` the reason given with a
+    service type an ``add`` lists (it becomes the recommendation's ``service_notes``).
     """
 
     kind: str
@@ -130,6 +131,7 @@ class Conclusion:
     severity: str | None = None
     mitigations: tuple[str, ...] = ()
     order: int = 50
+    note: str | None = None
     location: Location | None = attrs.field(default=None, eq=False, repr=False)
 
     def describe(self) -> str:
@@ -140,19 +142,29 @@ class Conclusion:
         return f"{self.kind} {self.name} = {self.value}"
 
 
+def _keys(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class Source:
-    """Where a rule comes from, and how firm the claim it rests on is."""
+    """Where a rule comes from, and how firm the claim it rests on is.
+
+    ``keys`` name entries of a bibliography (the shipped rules cite ``docs/sources.md``).
+    """
 
     citation: str
     status: str
     url: str | None = None
     note: str | None = None
+    keys: tuple[str, ...] = attrs.field(converter=_keys, default=())
 
-    def to_dict(self) -> dict[str, str]:
-        """The JSON form: citation and status, and url and note when given."""
-        data = {"citation": self.citation, "status": self.status}
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: citation and status, and url, note and keys when given."""
+        data: dict[str, Any] = {"citation": self.citation, "status": self.status}
         data.update({key: value for key in ("url", "note") if (value := getattr(self, key))})
+        if self.keys:
+            data["keys"] = list(self.keys)
         return data
 
     @property

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
-import reprlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import attrs
 
-from crowdsourcing_rules.errors import Location, Problem, TaskError, did_you_mean, one_of
+from crowdsourcing_rules.errors import Location, Problem, TaskError, closest, did_you_mean, one_of, shown
 from crowdsourcing_rules.model.vocabulary import UNKNOWN, FactSpec, Vocabulary, default_vocabulary
 
-__all__ = ["Task", "parse_task"]
+__all__ = ["Task", "TaskInput", "as_mapping", "parse_task"]
 
 FactValue = str | tuple[str, ...] | None
+#: What a task may be given as: a mapping of facts, a :class:`Task`, a dataclass, an attrs
+#: instance or a pydantic model (anything with ``model_dump()``); see :func:`as_mapping`.
+TaskInput = Mapping[str, object] | object
 MAX_TEXT = 100_000  # characters in one text fact or list item
 
 
@@ -90,16 +93,48 @@ class Task:
         return parse_task(data, vocabulary)
 
 
+def as_mapping(data: object) -> object:
+    """The facts of a task given as a dataclass, an attrs instance or a pydantic model (anything
+    with ``model_dump()``), as a mapping; a mapping or anything else is returned as it is.
+
+    Fields that are None count as not given (they are ``unknown``), so a model whose optional
+    fields default to None gives only the facts set on it.
+
+    >>> @dataclasses.dataclass
+    ... class Job:
+    ...     id: str
+    ...     urgency: str | None = None
+    >>> as_mapping(Job("t1", "high"))
+    {'id': 't1', 'urgency': 'high'}
+    """
+    if isinstance(data, Mapping | Task):
+        return data
+    if dataclasses.is_dataclass(data) and not isinstance(data, type):
+        return dataclasses.asdict(data)
+    if attrs.has(type(data)):
+        return attrs.asdict(data)  # type: ignore[arg-type]
+    model_dump = getattr(data, "model_dump", None)
+    if callable(model_dump):
+        # mode="json": enumerations and other types become the plain values a task holds
+        dumped = model_dump(mode="json")
+        if isinstance(dumped, Mapping):
+            return dumped
+    return data
+
+
 def parse_task(
-    data: Mapping[str, object] | Task,
+    data: TaskInput,
     vocabulary: Vocabulary | None = None,
     *,
     locate: Callable[[str | None], Location | None] | None = None,
 ) -> Task:
     """Validate a mapping of facts and return a :class:`Task`.
 
-    Every problem is collected and raised together in one :class:`TaskError`: unknown fields (with
-    a suggestion), wrong types, values outside their set. Facts not given default to ``unknown``.
+    ``data`` is a mapping, a :class:`Task`, or a dataclass, attrs instance or pydantic model
+    converted by :func:`as_mapping`. Every problem is collected and raised together in one
+    :class:`TaskError`: unknown fields (with a suggestion), wrong types, values outside their set;
+    each problem names its ``fact``, the ``value`` given and the ``suggestion``. Facts not given
+    default to ``unknown``.
     ``locate`` maps a field name (``None`` for the whole task) to its place in a file.
 
     >>> parse_task({"id": "t1", "urgncy": "high"})
@@ -109,6 +144,7 @@ def parse_task(
       unknown fact 'urgncy'; did you mean 'urgency'?
     """
     vocabulary = vocabulary or default_vocabulary()
+    data = as_mapping(data)
     if isinstance(data, Task):
         # Its items as they are: to_dict() would turn a text fact "false" into a boolean.
         data = dict(data.items)
@@ -118,50 +154,76 @@ def parse_task(
             "a task must be a mapping of facts",
             [Problem(f"expected a mapping of facts, got {type(data).__name__}", locate(None))],
         )
+    # Read a copy: the caller's mapping may change while it is read (another thread), and the
+    # copy of a dict is taken at once.
+    data = dict(data)
     problems: list[Problem] = []
     names = vocabulary.fact_names
     for key in data:
         if not isinstance(key, str) or not vocabulary.has_fact(key):
-            problems.append(Problem(f"unknown fact {key!r}{did_you_mean(key, names)}", locate(str(key))))
+            message = f"unknown fact {shown(key)}{did_you_mean(key, names)}"
+            suggestion = closest(key, names)
+            problems.append(Problem(message, locate(str(key)), fact=str(key), value=data[key], suggestion=suggestion))
     items: list[tuple[str, FactValue]] = []
     for spec in vocabulary.facts:
         if spec.name not in data or data[spec.name] is None:
             if spec.required:
-                problems.append(Problem(f"missing required fact {spec.name!r}", locate(None)))
+                problems.append(Problem(f"missing required fact {spec.name!r}", locate(None), fact=spec.name))
             items.append((spec.name, spec.default))  # type: ignore[arg-type]
             continue
-        value, problem = _coerce(spec, data[spec.name])
+        raw = data[spec.name]
+        value, problem = _coerce(spec, raw)
         if problem:
-            problems.append(Problem(problem, locate(spec.name)))
+            message, suggestion = problem
+            problems.append(Problem(message, locate(spec.name), fact=spec.name, value=raw, suggestion=suggestion))
         items.append((spec.name, value))
-    task_id = data.get("id")
-    label = f"task {task_id!r}" if isinstance(task_id, str) else "task"
+    task_id = dict(items).get("id")
+    label = f"task {shown(task_id)}" if isinstance(task_id, str) else "task"
     if problems:
         count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
         raise TaskError(f"{label} is invalid: {count}", problems)
     return Task(id=str(task_id), items=tuple(items), vocabulary=vocabulary)
 
 
-def _coerce(spec: FactSpec, raw: object) -> tuple[FactValue, str | None]:
-    """Return the normalised value of one fact, or a message saying what was expected."""
+def _coerce(spec: FactSpec, raw: object) -> tuple[FactValue, tuple[str, str | None] | None]:
+    """Return the normalised value of one fact, or a message saying what was expected and the
+    closest allowed value."""
     name = spec.name
+    if spec.kind == "id" and isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)  # a whole number, as JSON (and its schemas) see 12345.0: the integer 12345
+    if spec.kind == "id" and isinstance(raw, int) and not isinstance(raw, bool):
+        # An integer id (a spreadsheet's or a database's) is its decimal text: ``id: 12345`` is
+        # the id "12345", as a quoted ``id: "12345"`` is. Quote an id to keep its exact form
+        # (``id: "007"``: YAML reads 007 as the integer 7).
+        try:
+            raw = str(raw)
+        except ValueError:  # more digits than Python writes out
+            return None, (f"fact {name!r} is an integer too long to be an id", None)
     if spec.kind in ("id", "text"):
-        if isinstance(raw, str) and not isinstance(raw, bool):
+        if isinstance(raw, str):
             if spec.kind == "id" and not raw.strip():
-                return None, f"fact {name!r} must not be empty"
+                return None, (f"fact {name!r} must not be empty", None)
             if len(raw) > MAX_TEXT:
-                return None, f"fact {name!r} is {len(raw)} characters long; the limit is {MAX_TEXT}"
+                return None, (f"fact {name!r} is {len(raw)} characters long; the limit is {MAX_TEXT}", None)
             return raw, None
-        return None, f"fact {name!r} must be text, got {_describe(raw)}"
+        return None, (f"fact {name!r} must be text, got {_describe(raw)}", None)
     if spec.kind == "list":
         if isinstance(raw, str) or not isinstance(raw, (list, tuple)):
-            return (), f"fact {name!r} must be a list of text, got {_describe(raw)}"
-        bad = [item for item in raw if not isinstance(item, str)]
+            return (), (f"fact {name!r} must be a list of text, got {_describe(raw)}", None)
+        items = tuple(raw)  # checked and kept as one copy, whatever happens to the list meanwhile
+        bad = [item for item in items if not isinstance(item, str)]
         if bad:
-            return (), f"fact {name!r} must be a list of text; item {_describe(bad[0])} is not text"
-        if any(len(item) > MAX_TEXT for item in raw):
-            return (), f"fact {name!r} has an item longer than {MAX_TEXT} characters"
-        return tuple(raw), None
+            return (), (f"fact {name!r} must be a list of text; item {_describe(bad[0])} is not text", None)
+        if any(len(item) > MAX_TEXT for item in items):
+            return (), (f"fact {name!r} has an item longer than {MAX_TEXT} characters", None)
+        outside = [item for item in items if spec.values and item not in spec.values]
+        if outside:
+            message = (
+                f"fact {name!r} has item {_describe(outside[0])}; expected items of {one_of(spec.values)}"
+                f"{did_you_mean(outside[0], spec.values)}"
+            )
+            return (), (message, closest(outside[0], spec.values))
+        return items, None
     # enum and bool: strings from a closed set; booleans accepted for yes/no facts
     value = raw
     if spec.kind == "bool" and isinstance(raw, bool):
@@ -169,17 +231,12 @@ def _coerce(spec: FactSpec, raw: object) -> tuple[FactValue, str | None]:
     if isinstance(value, str) and value in spec.values:
         return value, None
     if isinstance(value, float) and math.isnan(value):
-        return UNKNOWN, f"fact {name!r} is NaN; expected {one_of(spec.values)}"
-    hint = did_you_mean(value, spec.values) if isinstance(value, str) else ""
-    return UNKNOWN, f"fact {name!r} has value {_describe(raw)}; expected {one_of(spec.values)}{hint}"
-
-
-_REPR = reprlib.Repr()
-_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 60, 60  # a deeply nested value has no full repr
+        return UNKNOWN, (f"fact {name!r} is NaN; expected {one_of(spec.values)}", None)
+    hint, match = (
+        (did_you_mean(value, spec.values), closest(value, spec.values)) if isinstance(value, str) else ("", None)
+    )
+    return UNKNOWN, (f"fact {name!r} has value {_describe(raw)}; expected {one_of(spec.values)}{hint}", match)
 
 
 def _describe(value: object) -> str:
-    text = _REPR.repr(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{text} ({type(value).__name__})"
+    return f"{shown(value)} ({type(value).__name__})"

@@ -15,6 +15,7 @@ from typing import Literal, TypeVar
 import attrs
 
 __all__ = [
+    "COMPUTED",
     "OUTPUTS",
     "RISK_IDS",
     "FactSpec",
@@ -36,7 +37,8 @@ class FactSpec:
     """One input fact: its name, kind and values.
 
     ``values`` lists the allowed values of an ``enum`` or ``bool`` fact, ``unknown`` included; for
-    an ordered scale they come lowest first and ``unknown`` (never ordered) last.
+    an ordered scale they come lowest first and ``unknown`` (never ordered) last. For a ``list``
+    fact, the values its items may take (empty: any text).
     """
 
     name: str
@@ -46,6 +48,11 @@ class FactSpec:
     ordered: bool = False
     required: bool = False
     builtin: bool = True
+    #: The coarser fact this one refines (``personal_data`` refines ``legal_sensitivity``).
+    refines: str | None = None
+    #: Whether a manager can change it (a deadline, a budget, who runs the crowd): what-if
+    #: proposes changes of those facts only. A policy's declared facts count as changeable.
+    changeable: bool = False
 
     @property
     def default(self) -> object:
@@ -64,39 +71,62 @@ class FactSpec:
 
 @attrs.frozen
 class OutputSpec:
-    """One output of a recommendation."""
+    """One output of a recommendation.
+
+    Rules conclude the outputs of kinds ``single``, ``list``, ``risks`` and ``text_list``; a list
+    output keeps at most ``max_items`` values (None: no limit). The advisor computes the others
+    (:data:`COMPUTED`) once the rules have run.
+    """
 
     name: str
-    kind: Literal["single", "list", "risks", "text_list"]
+    kind: Literal["single", "list", "risks", "text_list", "fact_list", "flag", "notes", "examples"]
     values: tuple[str, ...] = ()
     description: str = ""
+    max_items: int | None = None
 
 
-def _read() -> tuple[tuple[FactSpec, ...], tuple[str, ...], tuple[OutputSpec, ...]]:
-    """The built-in facts, the risk severities and the outputs, from ``vocabulary.toml``."""
+def _read() -> tuple[tuple[FactSpec, ...], tuple[str, ...], tuple[OutputSpec, ...], tuple[OutputSpec, ...]]:
+    """The built-in facts, the risk severities, the outputs rules conclude and the computed ones,
+    from ``vocabulary.toml``."""
     data = tomllib.loads((resources.files(__package__) / "vocabulary.toml").read_text(encoding="utf-8"))
     facts = []
     for name, spec in data["facts"].items():
         kind = spec["kind"]
         if kind == "enum":
             values: tuple[str, ...] = (*spec["values"], UNKNOWN)
+        elif kind == "list":
+            values = tuple(spec.get("values", ()))
         else:
             values = BOOL_VALUES if kind == "bool" else ()
         ordered, required = spec.get("ordered", False), spec.get("required", False)
-        facts.append(FactSpec(name, kind, spec["description"], values, ordered=ordered, required=required))
-    outputs = tuple(
-        OutputSpec(name, spec["kind"], tuple(spec.get("values", ())), spec["description"])
-        for name, spec in data["outputs"].items()
+        facts.append(
+            FactSpec(
+                name,
+                kind,
+                spec["description"],
+                values,
+                ordered=ordered,
+                required=required,
+                refines=spec.get("refines"),
+                changeable=spec.get("changeable", False),
+            )
+        )
+    outputs, computed = (
+        tuple(
+            OutputSpec(name, spec["kind"], tuple(spec.get("values", ())), spec["description"], spec.get("max_items"))
+            for name, spec in data[section].items()
+        )
+        for section in ("outputs", "computed")
     )
-    return tuple(facts), tuple(data["severities"]["values"]), outputs
+    return tuple(facts), tuple(data["severities"]["values"]), outputs, computed
 
 
-BUILTIN_FACTS, SEVERITIES, OUTPUTS = _read()
+BUILTIN_FACTS, SEVERITIES, OUTPUTS, COMPUTED = _read()
 #: The risk ids, from the most to the least usual order of presentation.
 RISK_IDS: tuple[str, ...] = next(o.values for o in OUTPUTS if o.name == "risks")
 
 _Spec = TypeVar("_Spec", FactSpec, OutputSpec)
-OUTPUT_NAMES = frozenset(o.name for o in OUTPUTS) | {"questions", "trace", "task_id", "engine"}
+OUTPUT_NAMES = frozenset(o.name for o in (*OUTPUTS, *COMPUTED)) | {"trace", "task_id", "engine"}
 
 
 @attrs.frozen
@@ -140,6 +170,25 @@ class Vocabulary:
     def has_output(self, name: str) -> bool:
         return name in self._outputs_by_name
 
+    def open_question(self, name: str, facts: Mapping[str, object]) -> bool:
+        """Whether a task with these facts leaves the fact ``name`` open: it is unknown, and so is
+        the coarser fact it refines, if any (a known ``legal_sensitivity`` is read for an unknown
+        ``personal_data``).
+
+        >>> vocabulary = default_vocabulary()
+        >>> vocabulary.open_question("personal_data", {"personal_data": "unknown", "legal_sensitivity": "low"})
+        False
+        >>> vocabulary.open_question("personal_data", {"personal_data": "unknown", "legal_sensitivity": "unknown"})
+        True
+        """
+        refines = self.fact(name).refines
+        return facts.get(name) == UNKNOWN and (refines is None or facts.get(refines) == UNKNOWN)
+
+    @property
+    def changeable(self) -> tuple[str, ...]:
+        """The facts a manager can change: the built-in ones marked so, and every declared fact."""
+        return tuple(f.name for f in self.facts if f.changeable or not f.builtin)
+
     def extend(self, facts: Iterable[FactSpec]) -> Vocabulary:
         """A vocabulary with more facts; the caller checks that names are new."""
         return attrs.evolve(self, facts=self.facts + tuple(facts))
@@ -158,6 +207,7 @@ class Vocabulary:
                 for f in self.facts
             },
             "outputs": {o.name: {"kind": o.kind, "values": list(o.values)} for o in self.outputs},
+            "computed": {o.name: {"kind": o.kind} for o in COMPUTED},
         }
 
 

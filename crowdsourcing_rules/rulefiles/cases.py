@@ -29,7 +29,8 @@ from crowdsourcing_rules.model.recommendation import Recommendation
 from crowdsourcing_rules.model.task import Task, parse_task
 from crowdsourcing_rules.model.vocabulary import SEVERITIES, Vocabulary
 from crowdsourcing_rules.rulefiles import yaml_reader
-from crowdsourcing_rules.rulefiles.loading import CASE_FILE_SUFFIXES
+from crowdsourcing_rules.rulefiles.files import read_document
+from crowdsourcing_rules.rulefiles.loading import CASE_FILE_SUFFIXES, is_case_file_name
 
 __all__ = ["RULE_EXPECTATIONS", "Case", "Expectation", "find_case_files", "load_cases", "show"]
 
@@ -140,14 +141,23 @@ def find_case_files(path: str | Path) -> tuple[Path, ...]:
                 p
                 for p in path.rglob("*")
                 if p.is_file()
-                and p.name.endswith(CASE_FILE_SUFFIXES)
+                and is_case_file_name(p.name)
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         )
-    if path.name.endswith(CASE_FILE_SUFFIXES):
+    if is_case_file_name(path.name):
         return (path,)
-    beside = [path.with_name(path.stem + suffix) for suffix in CASE_FILE_SUFFIXES]
-    return tuple(p for p in beside if p.is_file())
+    # x.yaml's cases are in x.cases.yaml beside it, the extension written in any case
+    stem = path.stem
+    if not path.parent.is_dir():
+        return ()
+    return tuple(
+        sorted(
+            p
+            for p in path.parent.iterdir()
+            if p.name.startswith(stem) and p.name[len(stem) :].lower() in CASE_FILE_SUFFIXES and p.is_file()
+        )
+    )
 
 
 def load_cases(paths: Iterable[str | Path], vocabulary: Vocabulary, rule_ids: Iterable[str] = ()) -> tuple[Case, ...]:
@@ -156,9 +166,8 @@ def load_cases(paths: Iterable[str | Path], vocabulary: Vocabulary, rule_ids: It
     reader = _CaseReader(vocabulary, frozenset(rule_ids))
     for path in paths:
         path = Path(path)
-        display = yaml_reader.display_path(path)
         try:
-            data = yaml_reader.parse(yaml_reader.read_text(path, display), display)
+            display, data = read_document(path)
         except yaml_reader.YamlProblems as error:
             reader.problems.extend(error.problems)
             continue

@@ -1,7 +1,9 @@
 """The grammar of conclusions: the items of a rule's ``then:``.
 
 Each item is a mapping with one key, its kind: ``set`` (a single output), ``add`` and ``remove``
-(list outputs), ``derive`` (a fact other rules read), ``risk``, ``condition`` and ``plan``.
+(list outputs), ``derive`` (a fact other rules read), ``risk``, ``condition`` and ``plan``. An
+``add`` of service types may give each with the reason it fits (``{service_types: {managed_service:
+"..."}}``): the reasons become the recommendation's ``service_notes``.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from crowdsourcing_rules.rulefiles import yaml_reader
 from crowdsourcing_rules.rulefiles.facts import FACT_NAME
 from crowdsourcing_rules.rulefiles.problems import Problems, describe, located, scalar_text
 
-__all__ = ["PLAN_KEYS", "RISK_KEYS", "ConclusionReader"]
+__all__ = ["NOTED_OUTPUT", "PLAN_KEYS", "RISK_KEYS", "ConclusionReader"]
 
 RISK_KEYS = ("id", "severity", "mitigations")
+NOTED_OUTPUT = "service_types"  # the list output whose values an 'add' may give with a reason
 PLAN_KEYS = ("step", "order")
 CheckValue = Callable[[str, object, "tuple[str, ...] | None", Location, "str | None"], "str | None"]
 
@@ -121,13 +124,32 @@ class ConclusionReader:
     ) -> list[Conclusion]:
         out = []
         for name, value, where in self._outputs(kind, body, display, at, rule_id):
-            values = value if isinstance(value, list) else [value]
+            notes: Mapping[object, object] = {}
+            if isinstance(value, Mapping):  # values with the reason each fits: {managed_service: "..."}
+                if (kind, name) != ("add", NOTED_OUTPUT):
+                    self.problems.add(
+                        f"only 'add' of {NOTED_OUTPUT!r} takes values with reasons (a mapping); "
+                        f"give {name!r} a value or a list of values",
+                        where,
+                        rule_id,
+                    )
+                    continue
+                notes = value
+                bad = [reason for reason in notes.values() if not isinstance(reason, str) or not reason.strip()]
+                if bad:
+                    self.problems.add(
+                        f"the reason a service type fits must be text, got {describe(bad[0])}", where, rule_id
+                    )
+                    continue
+            values = list(value) if isinstance(value, (list, Mapping)) else [value]
             if not values:
                 self.problems.add(f"'{kind}' of {name!r} needs at least one value", where, rule_id)
             for item in values:
                 text = self.check_value(name, item, self.vocabulary.output(name).values, where, rule_id)
                 if text is not None:
-                    out.append(Conclusion(kind, name, text, location=where))
+                    reason = notes.get(item)
+                    note = " ".join(reason.split()) if isinstance(reason, str) else None
+                    out.append(Conclusion(kind, name, text, note=note, location=where))
         return out
 
     def conclude_add(self, body: object, display: str, at: Location, rule_id: str | None) -> list[Conclusion]:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from crowdsourcing_rules.errors import Location, did_you_mean, one_of
+from crowdsourcing_rules.errors import Location, closest, did_you_mean, one_of
 from crowdsourcing_rules.model.rules import ORDER_OPS, TEST_OPS, AllOf, AnyOf, Condition, Not, Test
-from crowdsourcing_rules.model.vocabulary import Vocabulary
+from crowdsourcing_rules.model.vocabulary import COMPUTED, Vocabulary
 from crowdsourcing_rules.rulefiles import yaml_reader
 from crowdsourcing_rules.rulefiles.problems import Problems, describe, scalar_text
 
@@ -77,6 +77,9 @@ class ConditionReader:
             self.problems.add(f"condition key {name!r} must be a fact name", key_at, rule_id)
             return []
         kind = self.fact_kind(name)
+        if kind is None and name in {o.name for o in COMPUTED}:
+            self.problems.add(f"{name!r} is computed once the rules have run: no rule can read it", key_at, rule_id)
+            return []
         if kind is None:
             names = [
                 *self.vocabulary.fact_names,
@@ -91,6 +94,8 @@ class ConditionReader:
                 "or a fact that some rule derives)",
                 key_at,
                 rule_id,
+                fact=name,
+                suggestion=closest(name, names),
             )
             return []
         if isinstance(raw, Mapping):
@@ -164,7 +169,7 @@ class ConditionReader:
         if kind == "input":
             spec = self.vocabulary.fact(name)
             if spec.kind == "list":
-                return None, True, ()
+                return spec.values or None, True, ()
             if spec.kind in ("text", "id"):
                 return None, False, ()
             return spec.values, False, spec.scale
@@ -187,6 +192,9 @@ class ConditionReader:
                 f"{name!r} has no value {text!r}; expected {one_of(allowed)}{did_you_mean(text, allowed)}",
                 at,
                 rule_id,
+                fact=name,
+                value=text,
+                suggestion=closest(text, allowed),
             )
             return None
         return text

@@ -30,12 +30,12 @@ from typing import Any, Literal
 
 import attrs
 
-from crowdsourcing_rules.errors import Location, Problem, RuleFileError, did_you_mean
+from crowdsourcing_rules.errors import Location, Problem, RuleFileError, did_you_mean, printable
 from crowdsourcing_rules.model.conditions import Conjunction, normal_form
 from crowdsourcing_rules.model.rules import Rule, RuleSet
 from crowdsourcing_rules.model.vocabulary import Vocabulary, default_vocabulary
-from crowdsourcing_rules.rulefiles import yaml_reader
-from crowdsourcing_rules.rulefiles.loading import expand_paths
+from crowdsourcing_rules.rulefiles import files as files_, yaml_reader
+from crowdsourcing_rules.rulefiles.loading import expand_paths, path_list
 from crowdsourcing_rules.rulefiles.parser import Document, ParsedRule, RuleParser
 
 __all__ = ["Change", "LayeredRules", "format_changes", "load_layers"]
@@ -126,16 +126,16 @@ def load_layers(
 
     Raises :class:`~crowdsourcing_rules.errors.RuleFileError` listing every problem in every file.
     """
-    layer_paths = tuple(Path(p) for p in layers)
+    layer_paths = tuple(path_list(layers, "layers"))
     problems: list[Problem] = []
     documents: list[Document] = []
     layer_of: dict[str, int] = {}
-    groups: list[list[str | Path]] = [list(defaults)] + [[p] for p in layer_paths]
+    groups: list[list[Path]] = [path_list(defaults, "defaults")] + [[p] for p in layer_paths]
     for number, paths in enumerate(groups):
         files, found = expand_paths(paths)
         problems.extend(found)
         for file in files:
-            display = yaml_reader.display_path(file)
+            display = files_.display_path(file)
             if display in layer_of:
                 problems.append(
                     Problem(f"file is loaded twice: in layer {layer_of[display]} and {number}", Location(display))
@@ -143,7 +143,7 @@ def load_layers(
                 continue
             layer_of[display] = number
             try:
-                data = yaml_reader.parse(yaml_reader.read_text(file, display), display)
+                _display, data = files_.read_document(file)
             except yaml_reader.YamlProblems as error:
                 problems.extend(error.problems)
                 continue
@@ -453,4 +453,4 @@ def format_changes(layered: LayeredRules) -> str:
         order = {"fact": 0, "added": 1, "replaced": 2, "disabled": 3, "salience": 4}
         for change in sorted(changes, key=lambda c: (order[c.kind], c.name)):
             lines.append(f"  {change.describe()}")
-    return "\n".join(lines)
+    return printable("\n".join(lines))

@@ -21,12 +21,23 @@ from crowdsourcing_rules.rulefiles.conditions import ConditionReader
 from crowdsourcing_rules.rulefiles.facts import FactDeclarations
 from crowdsourcing_rules.rulefiles.problems import Problems, describe, located, scalar_text
 
-__all__ = ["LAYER_KEYS", "MAX_DNF", "RULE_KEYS", "SOURCE_KEYS", "TOP_KEYS", "Document", "ParsedRule", "RuleParser"]
+__all__ = [
+    "LAYER_KEYS",
+    "MAX_DNF",
+    "RULE_KEYS",
+    "SOURCE_KEY",
+    "SOURCE_KEYS",
+    "TOP_KEYS",
+    "Document",
+    "ParsedRule",
+    "RuleParser",
+]
 
 TOP_KEYS = ("rules", "facts", "metadata")
 LAYER_KEYS = ("replace", "disable", "salience")  # only in a policy layer (see crowdsourcing_rules.rulefiles.layers)
 RULE_KEYS = ("id", "description", "salience", "when", "then", "source", "metadata")
-SOURCE_KEYS = ("citation", "status", "url", "note")
+SOURCE_KEYS = ("citation", "status", "url", "note", "keys")
+SOURCE_KEY = re.compile(r"^[a-z0-9][a-z0-9\-]*$")  # a bibliography key: afuah-tucci-2012
 RULE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]*$")
 MAX_DNF = 256  # conjunctions a condition may expand to
 
@@ -244,6 +255,15 @@ class RuleParser:
                     f"source {key!r} must be text", yaml_reader.value_location(raw, key, display), rule_id
                 )
                 ok = False
+        keys = raw.get("keys", [])
+        if not isinstance(keys, list) or not all(isinstance(k, str) and SOURCE_KEY.match(k) for k in keys):
+            self.problems.add(
+                "source 'keys' must be a list of bibliography keys (lower-case letters, digits and '-', "
+                f"e.g. afuah-tucci-2012), got {describe(keys)}",
+                yaml_reader.value_location(raw, "keys", display),
+                rule_id,
+            )
+            ok = False
         if not ok:
             return None
-        return Source(str(citation).strip(), str(status), raw.get("url"), raw.get("note"))
+        return Source(str(citation).strip(), str(status), raw.get("url"), raw.get("note"), tuple(keys))

@@ -22,8 +22,18 @@ class Problems:
     def __init__(self, found: list[Problem] | None = None) -> None:
         self.found: list[Problem] = found if found is not None else []
 
-    def add(self, message: str, where: Location | None, rule_id: str | None = None) -> None:
-        self.found.append(Problem(message, where, rule_id))
+    def add(
+        self,
+        message: str,
+        where: Location | None,
+        rule_id: str | None = None,
+        *,
+        fact: str | None = None,
+        value: object = None,
+        suggestion: str | None = None,
+    ) -> None:
+        """Record a problem; ``fact``, ``value`` and ``suggestion`` when a fact is at fault."""
+        self.found.append(Problem(message, where, rule_id, fact=fact, value=value, suggestion=suggestion))
 
     def unknown_keys(
         self,

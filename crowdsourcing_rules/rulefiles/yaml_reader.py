@@ -17,12 +17,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
 from typing import Any, ClassVar
 
 import yaml
 
 from crowdsourcing_rules.errors import Location, Problem
+from crowdsourcing_rules.rulefiles.syntax import source_line as _line, syntax_problem
 
 MAX_FILE_BYTES = 5_000_000
 MAX_NODES = 200_000
@@ -87,16 +87,16 @@ class YamlList(list[Any]):
 
 # -- scalars: YAML 1.2 core schema ---------------------------------------------------------------
 
-# The core schema's patterns as ruamel.yaml applies them for YAML 1.2 (underscores in numbers
-# included), so that files read as they did before. Timestamps are not part of YAML 1.2: a date
-# stays text.
+# The core schema's patterns exactly as YAML 1.2.2 writes them (section 10.3.2). ruamel.yaml, which
+# read these files before, went beyond them (YAML 1.1's underscores in numbers and binary ``0b``
+# integers, a sign before ``0x``): those are text in YAML 1.2, and text here, so ``1_000`` and
+# ``0b101`` are strings. ``0o17`` *is* the core schema's octal form (the integer 15), and a leading
+# zero is decimal (``012`` is 12). Timestamps are not part of YAML 1.2: a date stays text.
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INT = re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+)$")
+_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
 _FLOAT = re.compile(
-    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
-        |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
+    r"""^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
         |[-+]?\.(?:inf|Inf|INF)
         |\.(?:nan|NaN|NAN))$""",
     re.X,
@@ -106,20 +106,15 @@ _MERGE = "<<"
 
 
 def _int(text: str) -> int | None:
-    digits = text.replace("_", "")
-    sign = -1 if digits.startswith("-") else 1
-    digits = digits.lstrip("+-")
-    base = {"0b": 2, "0o": 8, "0x": 16}.get(digits[:2], 10)
-    if base != 10:
-        digits = digits[2:]
+    base = {"0o": 8, "0x": 16}.get(text[:2], 10)
     try:
-        return sign * int(digits, base)
-    except ValueError:  # "_" alone, "0x" with no digits...
+        return int(text[2:] if base != 10 else text, base)
+    except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits): kept as text
         return None
 
 
 def _float(text: str) -> float:
-    lowered = text.replace("_", "").lower()
+    lowered = text.lower()
     if lowered.endswith(".inf"):
         return -math.inf if lowered.startswith("-") else math.inf
     if lowered.endswith(".nan"):
@@ -190,8 +185,10 @@ class _Stop(Exception):
 
 
 class _Builder:
-    def __init__(self, display: str) -> None:
+    def __init__(self, display: str, text: str = "") -> None:
         self.display = display
+        self.text = text
+        self.lines: list[str] | None = None
         self.problems: list[Problem] = []
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[Any, int, int]] = {}  # value, nodes, height
@@ -204,10 +201,16 @@ class _Builder:
         return Location(self.display, mark[0] + 1, mark[1] + 1)
 
     def problem(self, message: str, mark: Mark) -> None:
-        self.problems.append(Problem(message, self.where(mark)))
+        if self.lines is None:  # split once, at the first problem
+            self.lines = self.text.splitlines()
+        line = self.lines[mark[0]] if mark[0] < len(self.lines) else ""
+        self.problems.append(Problem(message, self.where(mark), line=line))
 
     def stop(self, message: str, mark: Mark | None) -> _Stop:
-        self.problems.append(Problem(message, self.where(mark) if mark else Location(self.display)))
+        if mark is None:
+            self.problems.append(Problem(message, Location(self.display)))
+        else:
+            self.problem(message, mark)
         return _Stop()
 
     def grow(self, nodes: int, height: int, mark: Mark) -> int:
@@ -355,25 +358,6 @@ def _events(text: str, parser_class: Any = None) -> Iterator[Any]:
             dispose()
 
 
-# -- reading files -----------------------------------------------------------------------------
-
-
-def read_text(path: Path, display: str) -> str:
-    """Read a file as UTF-8 text, within the size limit."""
-    try:
-        size = path.stat().st_size
-    except OSError as error:
-        raise YamlProblems([Problem(f"cannot read file: {error.strerror}", Location(display))]) from None
-    if size > MAX_FILE_BYTES:
-        raise YamlProblems([Problem(f"file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes", Location(display))])
-    try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise YamlProblems([Problem(f"file is not UTF-8 text (byte {error.start})", Location(display))]) from None
-    except OSError as error:
-        raise YamlProblems([Problem(f"cannot read file: {error.strerror}", Location(display))]) from None
-
-
 def parse(text: str, display: str) -> object:
     """Parse one YAML document; raise :class:`YamlProblems` for syntax errors or unsafe content.
 
@@ -385,7 +369,7 @@ def parse(text: str, display: str) -> object:
         raise YamlProblems(
             [Problem(f"document is {len(text)} characters; the limit is {MAX_FILE_BYTES}", Location(display))]
         )
-    builder = _Builder(display)
+    builder = _Builder(display, text)
     parser = None
     try:
         parser = _Parser(text)
@@ -393,10 +377,7 @@ def parse(text: str, display: str) -> object:
     except _Stop:
         raise YamlProblems(builder.problems) from None
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display)
-        what = " ".join(filter(None, [error.context, error.problem])) or "invalid YAML"
-        raise YamlProblems([*builder.problems, Problem(f"YAML syntax error: {what}", where)]) from None
+        raise YamlProblems([*builder.problems, syntax_problem(error, text, display)]) from None
     except yaml.reader.ReaderError as error:
         line = text.count("\n", 0, error.position) + 1
         column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
@@ -406,6 +387,7 @@ def parse(text: str, display: str) -> object:
                 Problem(
                     f"YAML error: character {_code_point(error.character)} is not allowed in a YAML file",
                     Location(display, line, column),
+                    line=_line(text, line),
                 ),
             ]
         ) from None
@@ -456,14 +438,6 @@ def item_location(sequence: object, index: int, display: str) -> Location:
     """Where an item of a sequence is written."""
     mark = _mark(sequence, "item_marks", index)
     return Location(display, mark[0] + 1, mark[1] + 1) if mark else node_location(sequence, display)
-
-
-def display_path(path: Path) -> str:
-    """A path as shown in messages: relative to the working directory when below it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def plain(value: object, *, text_keys: bool = False) -> Any:

@@ -11,9 +11,7 @@ from ruamel.yaml import YAML
 REPO = Path(__file__).resolve().parents[2]
 RULES_DIR = REPO / "rules"
 EXAMPLES_DIR = REPO / "examples" / "tasks"
-# In CI the repository is cloned beside a copy of `shared/`: <repo>/../shared.
-SHARED_DIR = (REPO / ".." / "shared").resolve()
-CASES_DIR = SHARED_DIR / "domain" / "cases"
+SOURCES_MD = REPO / "docs" / "sources.md"
 
 
 def read_yaml(path: Path) -> Any:

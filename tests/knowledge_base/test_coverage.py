@@ -1,8 +1,9 @@
 """Coverage of the sources by the shipped rules.
 
-Every element of the card (../shared/seed/README.md), every candidate rule R1-R17 of the literature
-(LITERATURE.md section 3.3) and every risk id of the vocabulary must be covered by at least one
-rule. Rules say what they cover in `metadata.covers`; risks are covered by a `risk` conclusion.
+Every element of the practitioner's card (the CARD_ELEMENTS below), every candidate rule R1-R17 the
+literature suggests (docs/knowledge-base.md) and every risk id of the vocabulary must be covered by
+at least one rule. Rules say what they cover in `metadata.covers`; risks are covered by a `risk`
+conclusion.
 The lists below are data: removing the last rule that covers an element makes a test fail, and a
 tag that names no known element is reported as a typo.
 """
@@ -18,7 +19,7 @@ from crowdsourcing_rules.model.vocabulary import default_vocabulary
 
 from ._kb import all_rules
 
-# The card, element by element (seed/README.md).
+# The card, element by element.
 CARD_ELEMENTS = (
     # header
     "card.header.time",  # several months
@@ -107,7 +108,7 @@ def test_card_element_is_covered(element: str) -> None:
 
 @pytest.mark.parametrize("rule_tag", LITERATURE_RULES)
 def test_literature_rule_is_covered(rule_tag: str) -> None:
-    assert _covers().get(rule_tag), f"no rule covers {rule_tag} (LITERATURE.md section 3.3)"
+    assert _covers().get(rule_tag), f"no rule covers {rule_tag} (candidate rules of the literature)"
 
 
 def test_every_risk_id_is_raisable() -> None:
@@ -150,6 +151,7 @@ def test_every_rule_is_sourced() -> None:
 def test_rule_ids_are_grouped_by_file() -> None:
     """A reader finds a rule by its id: q1.* in q1_whether.yaml, risk.* in risks.yaml, ..."""
     prefix_for = {
+        "q0_sensitivity.yaml": "q0.",
         "q1_whether.yaml": "q1.",
         "q2_crowd.yaml": "q2.",
         "q3_granularity.yaml": "q3.",
@@ -163,3 +165,26 @@ def test_rule_ids_are_grouped_by_file() -> None:
         if not rule["id"].startswith(prefix_for.get(rule["_file"], rule["id"]))
     ]
     assert not misplaced, misplaced
+
+
+def test_every_service_type_added_comes_with_its_reason() -> None:
+    """Each shipped rule that adds service types says why each fits: the service notes."""
+    missing = []
+    for rule in all_rules():
+        for conclusion in rule["then"]:
+            added = (conclusion.get("add") or {}).get("service_types")
+            if added is not None and not isinstance(added, dict):
+                missing.append(rule["id"])
+    assert not missing, f"rules adding service types without a reason for each: {missing}"
+
+
+def test_no_rule_adds_a_reseller() -> None:
+    """The card says to spot resellers, not to recommend them: no shipped rule adds one (the plan
+    warns about them on marketplaces; a company's layer may add them)."""
+    adding = [
+        rule["id"]
+        for rule in all_rules()
+        for conclusion in rule["then"]
+        if "reseller_agency" in ((conclusion.get("add") or {}).get("service_types") or {})
+    ]
+    assert not adding

@@ -16,7 +16,8 @@ from ._kb import EXAMPLES_DIR
 
 EXPECTED: dict[str, dict[str, Any]] = {
     # Routine department task; well-specified variants for a known skill: a labour-market
-    # macro-task on a marketplace (Grier). Never used platforms: the card's steps 1-3 in the plan.
+    # macro-task on a marketplace (Grier). Never used platforms and not urgent: the card's steps 1-3
+    # in the plan, and the resellers to spot on the marketplace.
     "logo_variants": {
         "crowdsource": "yes",
         "crowd_type": "skilled_freelancers",
@@ -24,7 +25,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "service_type": "self_service_marketplace",
         "manage_crowd_directly": "yes",
         "preselection": "qualification_based",
-        "plan_contains": ["Register on several platforms", "individual provider", "secondary projects"],
+        "plan_contains": ["Register on several platforms", "individual provider", "secondary projects", "resellers"],
     },
     # Design judged on taste, not urgent, with a prize: a contest (Boudreau & Lakhani), on a contest
     # platform since the company hosts none; spec work flagged (R17).
@@ -36,8 +37,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "crowd_model": "contest",
         "risks": ["ethics_worker_status_pay", "ip_ownership"],
     },
-    # One self-contained deliverable (whole project); nobody can run a crowd: managed service or
-    # reseller (R16, card); urgent and no platform in use: set-up time flagged (card header).
+    # One self-contained deliverable (whole project); nobody can run a crowd: a managed service, not
+    # a reseller (R16; the card says to spot resellers); urgent and no platform in use: set-up time
+    # flagged (card header), pointing to the first service, and no "visit platforms at length".
     "emailing_template": {
         "crowdsource": "yes",
         "crowd_type": "skilled_freelancers",
@@ -46,7 +48,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "manage_crowd_directly": "no",
         "objectives": ["gain_reactivity"],
         "risks": ["availability"],
-        "plan_contains": ["set-up time", "managed service or a reseller"],
+        "plan_contains": ["set-up time", "first service listed"],
+        "plan_lacks": ["at length", "individual provider"],
     },
     # Professional translators per batch; a specialised translation platform with qualification
     # tests (Gengo) first; the company does not want a translation team (card objective).
@@ -105,13 +108,13 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "risks": ["quality", "ethics_worker_status_pay"],
     },
     # Expert, scorable, but urgent: no contest (R12); bought or commissioned whole on an algorithm
-    # marketplace, as the card advises (Algorithmia).
+    # marketplace, as the card advises (Algorithmia), which its service note says.
     "algorithm": {
         "crowdsource": "yes",
         "crowd_type": "niche_experts",
         "granularity": "whole_project",
         "service_type": "specialized_platform",
-        "plan_contains": ["algorithm marketplaces"],
+        "note_contains": ["algorithm marketplace"],
     },
 }
 
@@ -147,3 +150,8 @@ def test_example_recommendation(advisor: cr.Advisor, name: str) -> None:
     plan = "\n".join(rec.plan)
     for fragment in want.get("plan_contains", []):
         assert fragment in plan, f"plan lacks {fragment!r}:\n{plan}"
+    for fragment in want.get("plan_lacks", []):
+        assert fragment not in plan, f"plan has {fragment!r}:\n{plan}"
+    first_note = rec.service_notes[rec.service_types[0]]
+    for fragment in want.get("note_contains", []):
+        assert fragment in first_note, first_note

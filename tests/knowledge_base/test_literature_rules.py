@@ -1,4 +1,4 @@
-"""One example per candidate rule of the literature (LITERATURE.md section 3.3, R1-R17).
+"""One example per candidate rule of the literature (R1-R17, docs/knowledge-base.md).
 
 Each test starts from a plain, unremarkable task and changes only the facts the candidate rule is
 about, so a failure points at the rule that stopped doing its job.
@@ -151,8 +151,12 @@ def test_r13_unpaid_professionals_for_a_for_profit(advisor: cr.Advisor) -> None:
 def test_r14_public_votes_need_the_organisers_veto(advisor: cr.Advisor) -> None:
     rec = decide(advisor, task_type="selection_voting", skill_level="general", volume="massive")
     assert rec.crowdsource == "with_conditions"
-    assert any("veto" in c for c in rec.conditions)
+    assert any("final say" in c for c in rec.conditions)
     assert "manipulation_trolling" in rec.risk_ids
+    # A public body screens proposals before the vote (a participatory budget) instead of vetoing after it.
+    public = decide(advisor, task_type="selection_voting", skill_level="general", requester_kind="public_body")
+    assert any("feasibility" in c and "before the vote" in c for c in public.conditions)
+    assert not any("final say" in c for c in public.conditions)
 
 
 def test_r15_crowdfunding(advisor: cr.Advisor) -> None:

@@ -3,8 +3,8 @@
 Whatever the facts, known or unknown: exactly one verdict; a 'no' has no crowd or service type;
 any other verdict names at least one crowd type and one service type and concludes every
 single-valued output; 'with_conditions' carries at least one condition; every risk has at least
-one mitigation; regulated personal data never goes to the general public; a licensed skill always
-gets qualification-based preselection.
+one mitigation; third parties' personal data never goes to an open crowd; a licensed skill always
+gets qualification-based preselection; secrets needing insiders' know-how stay in-house.
 """
 
 from __future__ import annotations
@@ -16,13 +16,15 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import crowdsourcing_rules as cr
 from crowdsourcing_rules.model.vocabulary import FactSpec, default_vocabulary
 
+from ._lint import third_party_personal_data
+
 VOCABULARY = default_vocabulary()
 VERDICTS = {"yes", "no", "with_conditions"}
 
 
 def _value(spec: FactSpec) -> st.SearchStrategy[Any]:
     if spec.kind == "list":
-        return st.lists(st.sampled_from(["graphic design", "French law", "statistics"]), max_size=2)
+        return st.lists(st.sampled_from(spec.values or ["graphic design", "French law", "statistics"]), max_size=2)
     if spec.kind in ("text", "id"):
         return st.just("x")
     if spec.kind == "bool":
@@ -71,12 +73,20 @@ def test_recommendation_is_complete_and_consistent(advisor: cr.Advisor, task: di
 
 @KB_SETTINGS
 @given(task=tasks(), skill=st.sampled_from(["general", "trained", "professional", "expert", "licensed"]))
-def test_regulated_data_never_goes_to_the_general_public(advisor: cr.Advisor, task: dict[str, Any], skill: str) -> None:
-    rec = advisor.decide({**task, "legal_sensitivity": "regulated", "skill_level": skill}, questions=False)
+def test_third_parties_personal_data_never_goes_to_an_open_crowd(
+    advisor: cr.Advisor, task: dict[str, Any], skill: str
+) -> None:
+    """R8: third parties' personal data (personal_data, or legal_sensitivity 'regulated' read for
+    it when personal_data is unknown) never reaches the public, a marketplace, a reseller or an
+    open community, and the trace says which reading was used."""
+    facts = {**task, "legal_sensitivity": "regulated", "skill_level": skill}
+    rec = advisor.decide(facts, questions=False)
+    if not third_party_personal_data(facts):
+        return
     assert "general_public" not in rec.crowd_types
-    assert "open_community" not in rec.service_types
-    if skill != "licensed":
-        assert "self_service_marketplace" not in rec.service_types
+    assert not {"open_community", "reseller_agency", "self_service_marketplace"} & set(rec.service_types)
+    reading = "q0.personal-data.read-from-legal-sensitivity"
+    assert (reading in rec.fired) == (facts.get("personal_data", "unknown") == "unknown")
 
 
 @KB_SETTINGS
@@ -90,10 +100,14 @@ def test_licensed_skill_gets_qualification_based_preselection(advisor: cr.Adviso
 
 
 @KB_SETTINGS
-@given(task=tasks())
-def test_confidential_tacit_work_stays_in_house(advisor: cr.Advisor, task: dict[str, Any]) -> None:
-    """R7/R10: secrets plus insiders' know-how, and no employee crowd: never an outside crowd."""
-    facts = {**task, "legal_sensitivity": "high", "tacit_firm_specific_knowledge": True}
+@given(task=tasks(), confidentiality=st.sampled_from(["secret", "unknown"]))
+def test_confidential_tacit_work_stays_in_house(
+    advisor: cr.Advisor, task: dict[str, Any], confidentiality: str
+) -> None:
+    """R7/R10: secrets (confidentiality secret, or legal_sensitivity high read for it) plus
+    insiders' know-how, and no employee crowd: never an outside crowd."""
+    facts = {**task, "legal_sensitivity": "high", "confidentiality": confidentiality}
+    facts["tacit_firm_specific_knowledge"] = True
     if facts.get("existing_community") == "employees":
         facts["existing_community"] = "none"
     rec = advisor.decide(facts, questions=False)
