@@ -21,7 +21,7 @@ def _english_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-SERVER_EXTRA = ("fastapi", "fastapi_offline", "uvicorn", "watchfiles", "httpx")
+SERVER_EXTRA = ("fastapi", "fastapi_offline", "uvicorn", "watchfiles", "jinja2", "httpx")
 
 SERVER_MODULES = ["crowdsourcing_rules/server/*", "tests/server_support.py"]
 collect_ignore_glob = [] if all(importlib.util.find_spec(m) for m in SERVER_EXTRA) else SERVER_MODULES

@@ -472,12 +472,20 @@ def many_tasks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _default_signals() -> None:
+    # A shell starts background jobs with Ctrl-C ignored, and an ignored signal stays ignored in
+    # the child (as the batch intends): the batch under test gets Python's usual handling, however
+    # the test run itself was started.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _stop(source: Path, folder: Path, number: signal.Signals, output: str, workers: str) -> tuple[int, str]:
     process = subprocess.Popen(
         command("batch", str(source), "-o", output, "--errors", "errors.jsonl", "--workers", workers, "--no-progress"),
         cwd=folder,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_signals,
     )
     try:
         deadline = time.monotonic() + TIME_BOUND

@@ -258,7 +258,8 @@ def test_a_bad_parameter_is_a_400(server: LiveServer) -> None:
 def test_unknown_paths_and_methods_are_problems_too(server: LiveServer) -> None:
     assert problem_of(server.client.get("/v2/decide"), 404)["instance"] == "/v2/decide"
     problem_of(server.client.get("/v1/decide"), 405)
-    problem_of(server.client.get("/"), 404)  # left free for the web form
+    problem_of(server.client.get("/nowhere"), 404)
+    problem_of(server.client.post("/"), 405)  # the web form at / is read with GET only
 
 
 # -- explain ---------------------------------------------------------------------------------------

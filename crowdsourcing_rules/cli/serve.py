@@ -14,7 +14,7 @@ from crowdsourcing_rules.cli.common import add_rules_options
 
 __all__ = ["configure", "run"]
 
-NEEDED = ("fastapi", "fastapi_offline", "uvicorn")
+NEEDED = ("fastapi", "fastapi_offline", "uvicorn", "jinja2")
 
 
 def _positive(text: str) -> int:

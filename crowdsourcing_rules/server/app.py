@@ -10,8 +10,9 @@ The rule files are read when the app is built, so that an error in them stops th
 binds a port. The API lives under ``/v1`` (``crowdsourcing_rules.server.api``), its description at
 ``/openapi.json`` with two interactive pages, ``/docs`` (Swagger UI) and ``/redoc``, whose scripts
 are served from the installed package (fastapi-offline ships them): nothing is fetched from a CDN,
-so the pages work on a machine without internet access. ``/`` is left free for a web form; more
-routers (and a ``templates``/``static`` folder beside this module) are added in :func:`create_app`.
+so the pages work on a machine without internet access. ``/`` is the web form for managers
+(``crowdsourcing_rules.server.form``), its templates and its ``/static`` files (a style sheet, a
+small script, an icon) served from the ``templates`` and ``static`` folders beside this module.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi_offline import FastAPIOffline
+from starlette.staticfiles import StaticFiles
 
 from crowdsourcing_rules._version import __version__
 from crowdsourcing_rules.advisor import Advisor
 from crowdsourcing_rules.rulefiles.schemas import recommendation_schema, task_schema
-from crowdsourcing_rules.server import api
+from crowdsourcing_rules.server import api, form
 from crowdsourcing_rules.server.problems import PROBLEM_JSON, PROBLEM_SCHEMA, install_handlers
 from crowdsourcing_rules.server.state import ServerConfig, ServerState
 
@@ -75,6 +77,8 @@ def create_app(config: ServerConfig | None = None, *, advisor: Advisor | None = 
     app.state.crowdsourcing_rules = state
     install_handlers(app)
     app.include_router(api.router)
+    app.include_router(form.router)
+    app.mount("/static", StaticFiles(packages=[("crowdsourcing_rules.server", "static")]), name="static")
     openapi_cache: dict[str, Any] = {}
 
     def openapi() -> dict[str, Any]:

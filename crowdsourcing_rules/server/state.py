@@ -24,8 +24,10 @@ import attrs
 from crowdsourcing_rules.advisor import Advisor, EngineName
 from crowdsourcing_rules.errors import CrowdsourcingRulesError, InputError
 from crowdsourcing_rules.explanations.explainer import Explainer
+from crowdsourcing_rules.model.language import Language
 from crowdsourcing_rules.rulefiles.layers import load_layers
 from crowdsourcing_rules.rulefiles.loading import default_rules_path, load_rules
+from crowdsourcing_rules.rulefiles.translations import policy_language
 
 __all__ = ["DEFAULT_MAX_BATCH_BODY", "DEFAULT_MAX_BODY", "ServerConfig", "ServerState", "Snapshot", "build_advisor"]
 
@@ -76,12 +78,14 @@ def build_advisor(config: ServerConfig) -> Advisor:
 
 
 class Snapshot:
-    """One set of rules: its advisor, and an explainer built the first time it is asked for."""
+    """One set of rules: its advisor, and an explainer and the words of each language (with the
+    policy layers' translations) built the first time they are asked for."""
 
     def __init__(self, advisor: Advisor) -> None:
         self.advisor = advisor
         self.loaded_at = time.time()
         self._explainer: Explainer | None = None
+        self._languages: dict[str, Language] = {}
         self._lock = threading.Lock()
 
     @property
@@ -90,6 +94,14 @@ class Snapshot:
             if self._explainer is None:
                 self._explainer = Explainer(self.advisor)
             return self._explainer
+
+    def language(self, code: str) -> Language:
+        """The words of a language (``en``, ``fr``), with the translations of the policy layers
+        (their ``fr.po``, ``en.po``) on top."""
+        with self._lock:
+            if code not in self._languages:
+                self._languages[code] = policy_language(code, self.advisor.policy)
+            return self._languages[code]
 
 
 class ServerState:

@@ -148,6 +148,22 @@ def test_r13_unpaid_professionals_for_a_for_profit(advisor: cr.Advisor) -> None:
     assert {"ethics_worker_status_pay", "brand_reputation_backlash"} <= set(rec.risk_ids)
 
 
+def test_r13_unpaid_professionals_of_an_unknown_kind_of_task_still_get_a_market(advisor: cr.Advisor) -> None:
+    # Found by the property test: with the kind of task unknown, the own-channels fallback leaves
+    # out professionals asked by a company to work unpaid (R13 tells it to pay them), and the
+    # marketplace fallback left out every unpaid task, so no service type was given. Paid at
+    # market rates, as the condition asks, their market is a self-service marketplace.
+    facts = {"id": "t", "skill_level": "professional", "requester_kind": "for_profit", "remuneration": "volunteer"}
+    rec = advisor.decide(facts, questions=False)
+    assert rec.crowdsource == "with_conditions"
+    assert any("paid at market rates" in c for c in rec.conditions)
+    assert rec.service_types == ("self_service_marketplace",)
+    # Unpaid work that is not a company asking professionals keeps to the organisation's own channels.
+    volunteers = advisor.decide({**facts, "requester_kind": "non_profit"}, questions=False)
+    assert "self_service_marketplace" not in volunteers.service_types
+    assert volunteers.service_types
+
+
 def test_r14_public_votes_need_the_organisers_veto(advisor: cr.Advisor) -> None:
     rec = decide(advisor, task_type="selection_voting", skill_level="general", volume="massive")
     assert rec.crowdsource == "with_conditions"
