@@ -1,8 +1,8 @@
 """The durable-rules engine: the only module that imports ``durable``.
 
 durable-rules does the matching: each conjunction of a compiled rule is a durable-rules rule (one
-per slice of a long value list) in one of the engine's rulesets, and their Rete networks, in the C
-extension, report which rules a fact activates. The agenda
+per slice of a long value list; :mod:`.durable_patterns` writes them) in one of the engine's
+rulesets, and their Rete networks, in the C extension, report which rules a fact activates. The agenda
 (``engine.infer``) decides what fires. What this module works around (see ``docs/engine.md``):
 
 - ``durable.engine.Host`` starts two timer threads that re-arm themselves forever, and calls a
@@ -54,10 +54,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from crowdsourcing_rules.engine.compiling import CompiledRule, CompiledRules
+from crowdsourcing_rules.engine.compiling import CompiledRules
+from crowdsourcing_rules.engine.durable_patterns import Tokens, rule_definitions_of
 from crowdsourcing_rules.engine.durable_shards import Ruleset, Sharding, shard
 from crowdsourcing_rules.errors import EngineError, EngineUnavailableError, Problem
-from crowdsourcing_rules.model.conditions import Conjunction, ItemTest
 
 with warnings.catch_warnings():
     # durable's import warns about datetime.utcfromtimestamp on Python 3.12+.
@@ -83,148 +83,6 @@ _SESSION_RULE = "session"  # not r<index>: never mistaken for a compiled rule
 #   20,000 rules: cap 500 287 ms, 1,000 282, 2,000 269, 4,096 501
 # 1,000 is as fast as the best cap at every size (and as one ruleset where the rules fit in one).
 MAX_RULES = 1000
-_NO_MATCH = "~"  # the token of a value that no pattern tests
-
-
-class _Tokens:
-    """Short, safe stand-ins for the values patterns test: durable-rules never sees a user's text."""
-
-    def __init__(self, compiled: CompiledRules) -> None:
-        values = sorted({v for r in compiled.rules for c in r.conjunctions for i in c.items for v in (i.values or ())})
-        self._tokens = {value: f"v{n}" for n, value in enumerate(values)}
-
-    def __call__(self, value: str) -> str:
-        return self._tokens.get(value, _NO_MATCH)
-
-    def item(self, item: ItemTest) -> ItemTest:
-        if item.values is None:
-            return item
-        return ItemTest(item.space, item.name, frozenset(self(v) for v in item.values), item.positive)
-
-
-def _value_pattern(values: frozenset[str] | None) -> list[dict[str, Any]]:
-    if values is None:
-        return []
-    ordered = sorted(values)
-    if len(ordered) == 1:
-        return [{"value": ordered[0]}]
-    return [{"$or": [{"value": v} for v in ordered]}]
-
-
-def _and(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    return parts[0] if len(parts) == 1 else {"$and": parts}
-
-
-def _task_pattern(conjunction: Conjunction) -> dict[str, Any]:
-    parts: list[dict[str, Any]] = [{"kind": "task"}]
-    for test in conjunction.task:
-        values = sorted(test.values)
-        parts.append({test.fact: values[0]} if len(values) == 1 else {"$or": [{test.fact: v} for v in values]})
-    return _and(parts)
-
-
-def _item_pattern(item: ItemTest, excluded: frozenset[str] = frozenset()) -> dict[str, Any]:
-    parts = [{"kind": "item"}, {"space": item.space}, {"name": item.name}, *_value_pattern(item.values)]
-    parts += [{"$neq": {"value": v}} for v in sorted(excluded)]
-    return _and(parts)
-
-
-# durable-rules binds each fact to at most one pattern of a rule: two positive patterns need two
-# distinct facts, and a negated pattern does not see the fact a positive pattern of the same rule
-# bound. Our conditions mean "an item exists", so tests on the same item name are rewritten until no
-# two of them can need the same fact (the reference engine is the oracle of this equivalence).
-Alternative = tuple[tuple[ItemTest, frozenset[str]], ...]
-
-
-def _implied(values: frozenset[str] | None, others: list[frozenset[str] | None]) -> bool:
-    """A positive test of ``values`` holds whenever one of ``others`` (a subset) holds."""
-    return any(o is not None and (values is None or o <= values) for o in others)
-
-
-Values = frozenset[str] | None  # None: any value
-
-
-def _positives(found: list[Values], settled: frozenset[frozenset[Values]]) -> list[list[Values]]:
-    """Alternatives of positive value sets on one name, no two of which can need the same item."""
-    kept: list[Values] = []
-    for n, values in enumerate(found):
-        if values in kept or _implied(values, [o for m, o in enumerate(found) if m != n and o != values]):
-            continue
-        kept.append(values)
-    for n, first in enumerate(kept):
-        for second in kept[n + 1 :]:
-            pair = frozenset({first, second})
-            if first is None or second is None or pair in settled or not (first & second):
-                continue
-            # Either one item is in both sets, or two distinct items are, one in each.
-            rest = [v for v in kept if v not in (first, second)]
-            return _positives([*rest, first & second], settled) + _positives(kept, settled | {pair})
-    return [kept]
-
-
-def _item_alternatives(items: tuple[ItemTest, ...]) -> list[Alternative]:
-    """The item tests of a conjunction as alternatives whose patterns never need the same fact."""
-    groups: dict[tuple[str, str], list[ItemTest]] = {}
-    for item in items:
-        groups.setdefault((item.space, item.name), []).append(item)
-    alternatives: list[Alternative] = [()]
-    for (space, name), group in groups.items():
-        negatives = [i for i in group if not i.positive]
-        positives = [i.values for i in group if i.positive]
-        if not positives:
-            choices: list[Alternative] = [tuple((i, frozenset()) for i in negatives)]
-        elif any(i.values is None for i in negatives):
-            return []  # an item exists and no item exists: never holds
-        else:
-            excluded = frozenset().union(*(i.values for i in negatives if i.values is not None))
-            choices = []
-            for option in _positives(positives, frozenset()):
-                tests: list[tuple[ItemTest, frozenset[str]]] = []
-                for values in option:
-                    if values is None:
-                        tests.append((ItemTest(space, name, None), excluded))
-                    elif values - excluded:
-                        tests.append((ItemTest(space, name, values - excluded), frozenset()))
-                    else:
-                        break  # only excluded values would do: this option never holds
-                else:
-                    choices.append(tuple(tests) + tuple((i, frozenset()) for i in negatives))
-        alternatives = [a + c for a in alternatives for c in choices]
-    return alternatives
-
-
-def _patterns(rule: CompiledRule, conjunction: Conjunction, items: Alternative, prefix: str) -> list[dict[str, Any]]:
-    patterns: list[dict[str, Any]] = [{f"{prefix}t": _task_pattern(conjunction)}]
-    if rule.stratum > 0:
-        patterns.append({f"{prefix}s": _and([{"kind": "stratum"}, {"n": rule.stratum}])})
-    for position, (item, excluded) in enumerate(items):
-        name = f"{prefix}i{position}" + ("" if item.positive else "$not")
-        patterns.append({name: _item_pattern(item, excluded)})
-    return patterns
-
-
-def rule_definitions(rule: CompiledRule, tokens: _Tokens | None = None) -> list[dict[str, Any]]:
-    """A compiled rule as durable-rules rules, one per alternative (none if it can never hold).
-
-    Not one rule with ``any``: a rule whose ``any`` alternatives negate an item kept another rule's
-    positive test of that item from ever activating (seen here, found by the differential test).
-    With ``tokens``, the values of item tests are replaced by their tokens.
-    """
-    groups = [
-        (c, tuple((tokens.item(i), frozenset(tokens(v) for v in x)) for i, x in items) if tokens else items)
-        for c in rule.conjunctions
-        for items in _item_alternatives(c.items)
-    ]
-    return [{"all": _patterns(rule, c, items, "")} for c, items in groups]
-
-
-def _definitions(compiled: CompiledRules, tokens: _Tokens) -> dict[str, dict[str, Any]]:
-    """durable-rules rule r<index>_<n>: alternative n of rule <index> (a rule that never holds has none)."""
-    return {
-        f"r{rule.index}_{n}": alternative
-        for rule in compiled.rules
-        for n, alternative in enumerate(rule_definitions(rule, tokens))
-    }
 
 
 def _sharding(definitions: dict[str, dict[str, Any]]) -> Sharding:
@@ -241,7 +99,7 @@ def limits_problems(compiled: CompiledRules) -> list[Problem]:
     after the rewriting that keeps rule sets within them (:mod:`.durable_shards`): a rule is listed
     only if it fits in no ruleset, even alone.
     """
-    definitions = _definitions(compiled, _Tokens(compiled))
+    definitions = rule_definitions_of(compiled, Tokens(compiled))
     return _refusals(compiled, _sharding(definitions).refused) if definitions else []
 
 
@@ -269,7 +127,7 @@ class DurableEngine:
         self._compiled = compiled
         self._sids = itertools.count(1)
         self._closed = False
-        self._tokens = _Tokens(compiled)
+        self._tokens = Tokens(compiled)
         self._handles: tuple[int, ...] = ()
         self._rulesets: tuple[Ruleset, ...] = ()
         self._readers: dict[Any, tuple[int, ...]] = {}
@@ -278,7 +136,7 @@ class DurableEngine:
         # The session kept for reuse (see session()): at most one, its id and what it did in each
         # ruleset; deleted with the rulesets (deleting a ruleset does not free its sessions' tables).
         self._kept: list[tuple[str, bytearray]] = []
-        definitions = _definitions(compiled, self._tokens)
+        definitions = rule_definitions_of(compiled, self._tokens)
         if not definitions:
             self._finalizer = weakref.finalize(self, _delete_rulesets, (), self._kept)
             return
