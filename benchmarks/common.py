@@ -28,8 +28,8 @@ def generate_tasks(count: int, seed: int, vocabulary: Vocabulary | None = None) 
             if spec.kind in ("enum", "bool"):
                 if rng.random() < 0.8:  # some facts not given: unknown
                     task[spec.name] = rng.choice(spec.values)
-            elif spec.kind == "list":
-                task[spec.name] = rng.sample(SKILLS, rng.randint(0, 3))
+            elif spec.kind == "list":  # free items (skills), or items of a set (regulated domains)
+                task[spec.name] = rng.sample(spec.values or SKILLS, rng.randint(0, 3))
             elif rng.random() < 0.5:
                 task[spec.name] = rng.choice(TEXTS)
         yield task
