@@ -14,19 +14,21 @@ import crowdsourcing_rules as cr
 from crowdsourcing_rules.engine import durable
 from tests.test_engine import rule
 
+RULES = (
+    "rules:\n"
+    + rule("a", "[{derive: {d: true}}]", "{urgency: high}")
+    + rule("b", "[{set: {crowdsource: 'yes'}}]", "{d: true}")
+    + rule("c", "[{set: {crowdsource: 'no'}}]", "{not: {d: true}}")
+    + rule("e", "[{plan: brief}]", "{crowdsource: 'yes'}")
+    + rule("f", "[{add: {crowd_types: niche_experts}}]", "{skills_needed: {contains: statistics}}")
+)
+
 
 @pytest.fixture
 def advisors(write_rules):
     # Chaining (a derived fact), a negated derived fact in a later stratum, an output read in a later
     # stratum and a list item: every kind of fact the engine asserts, and so retracts.
-    folder = write_rules(
-        rules="rules:\n"
-        + rule("a", "[{derive: {d: true}}]", "{urgency: high}")
-        + rule("b", "[{set: {crowdsource: 'yes'}}]", "{d: true}")
-        + rule("c", "[{set: {crowdsource: 'no'}}]", "{not: {d: true}}")
-        + rule("e", "[{plan: brief}]", "{crowdsource: 'yes'}")
-        + rule("f", "[{add: {crowd_types: niche_experts}}]", "{skills_needed: {contains: statistics}}")
-    )
+    folder = write_rules(rules=RULES)
     made = {engine: cr.Advisor.from_paths([folder], engine=engine) for engine in ("durable-rules", "reference")}
     yield made
     for advisor in made.values():
@@ -112,13 +114,7 @@ def test_a_kept_session_spans_every_ruleset(write_rules, monkeypatch) -> None:
     # in each, and emptying it must reach each, or a later task would see an earlier one's facts.
     monkeypatch.setattr(durable, "MAX_RULES", 2)
     folder = write_rules(
-        rules="rules:\n"
-        + rule("a", "[{derive: {d: true}}]", "{urgency: high}")
-        + rule("b", "[{set: {crowdsource: 'yes'}}]", "{d: true}")
-        + rule("c", "[{set: {crowdsource: 'no'}}]", "{not: {d: true}}")
-        + rule("e", "[{plan: brief}]", "{crowdsource: 'yes'}")
-        + rule("f", "[{add: {crowd_types: niche_experts}}]", "{skills_needed: {contains: statistics}}")
-        + rule("g", "[{add: {crowd_types: general_public}}]", "{not: {skills_needed: {contains: design}}}")
+        rules=RULES + rule("g", "[{add: {crowd_types: general_public}}]", "{not: {skills_needed: {contains: design}}}")
     )
     with (
         cr.Advisor.from_paths([folder], engine="durable-rules") as durable_advisor,
