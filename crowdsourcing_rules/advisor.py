@@ -17,16 +17,15 @@ from typing import NamedTuple, TypeVar
 
 import attrs
 
-from crowdsourcing_rules.engine.agenda import DEFAULT_MAX_FIRINGS, Engine, Resolver, infer
+from crowdsourcing_rules.engine.agenda import DEFAULT_MAX_FIRINGS, Engine, infer
 from crowdsourcing_rules.engine.compiling import CompiledRules, compile_rules
 from crowdsourcing_rules.engine.engines import EngineName, make_engine
+from crowdsourcing_rules.engine.questions import QuestionSearch
 from crowdsourcing_rules.errors import PolicyWarning
 from crowdsourcing_rules.model import platforms, policy
-from crowdsourcing_rules.model.dataflow import upstream
 from crowdsourcing_rules.model.recommendation import Firing, Recommendation
 from crowdsourcing_rules.model.rules import RuleSet
 from crowdsourcing_rules.model.task import Task, TaskInput, parse_task
-from crowdsourcing_rules.model.vocabulary import UNKNOWN
 from crowdsourcing_rules.rulefiles.layers import LayeredRules, load_layers
 from crowdsourcing_rules.rulefiles.loading import default_rules_path, load_rules, path_list
 
@@ -75,7 +74,8 @@ class Advisor:
     def _install(self, ruleset: RuleSet) -> None:
         compiled = compile_rules(ruleset)
         engine = make_engine(self._engine_name, compiled)
-        verdict_facts = _facts_behind_verdict(ruleset)
+        # The same engine (durable-rules, or the reference one where it fell back) for the questions.
+        search = QuestionSearch(compiled, engine.name, max_firings=self.max_firings)  # type: ignore[arg-type]
         # What every decision needs, replaced together on reload: a decision in flight keeps its own.
         firings = {
             r.index: Firing(
@@ -88,14 +88,13 @@ class Advisor:
             )
             for r in compiled.rules
         }
-        run = _Run(compiled, engine, Resolver(compiled), firings, {f.rule_id: f for f in firings.values()})
+        run = _Run(compiled, engine, firings, {f.rule_id: f for f in firings.values()}, search)
         with self._lock:
             # The old engine is not closed here: a thread may still be deciding with it. It is
             # released when the last reference to it goes (engines clean up when collected).
             self.ruleset = ruleset
             self.compiled = compiled
             self._engine = engine
-            self._verdict_facts = verdict_facts
             self._run = run
 
     @classmethod
@@ -156,6 +155,7 @@ class Advisor:
     def close(self) -> None:
         """Release the engine. The advisor cannot decide afterwards."""
         self._engine.close()
+        self._run.questions.close()
 
     def __enter__(self) -> Advisor:
         return self
@@ -174,43 +174,26 @@ class Advisor:
         ``task`` is a mapping of facts (validated here), a :class:`Task`, or a dataclass, an attrs
         instance or a pydantic model whose fields are facts. With ``questions``, each unknown fact
         that could change the verdict (a finer fact only when the coarser one it refines is unknown
-        too) is tried with every value to find the ones that do: they are the recommendation's
-        ``questions``, and it is ``provisional`` when there are any. Turn it off to decide faster
-        (then ``questions`` is empty and ``provisional`` false: nothing was searched).
+        too) is tried with its values to find the ones that do: they are the recommendation's
+        ``questions``, and it is ``provisional`` when there are any. The search goes through the rules
+        on a path to the verdict only (see :mod:`crowdsourcing_rules.engine.questions`) and costs
+        about one more decision; turn it off to decide faster (then ``questions`` is empty and
+        ``provisional`` false: nothing was searched).
         """
         task = self.parse_task(task)
         with self._lock:
-            run, verdict_facts = self._run, self._verdict_facts
+            run = self._run
         rec = self._evaluate(run, task)
         if questions and rec.crowdsource is not None:
-            facts, vocabulary = task.facts, run.compiled.vocabulary
-            asked = tuple(
-                name
-                for name in verdict_facts
-                if vocabulary.open_question(name, facts) and self._changes_verdict(run, task, name, rec.crowdsource)
-            )
+            asked = run.questions.questions(task, rec.crowdsource)
             if asked:
                 rec = _evolve(rec, questions=asked, provisional=True)
         return rec
 
-    def _changes_verdict(self, run: _Run, task: Task, name: str, verdict: str) -> bool:
-        spec = run.compiled.vocabulary.fact(name)
-        for value in spec.values:
-            if value == UNKNOWN:
-                continue
-            other = task.with_facts({name: value})
-            with run.engine.session() as session:
-                _fired, resolved = infer(
-                    run.compiled, session, other, max_firings=self.max_firings, resolver=run.resolver
-                )
-            if resolved.single["crowdsource"] != verdict:
-                return True
-        return False
-
     def _evaluate(self, run: _Run, task: Task) -> Recommendation:
         engine = run.engine
         with engine.session() as session:
-            fired, resolved = infer(run.compiled, session, task, max_firings=self.max_firings, resolver=run.resolver)
+            fired, resolved = infer(run.compiled, session, task, max_firings=self.max_firings)
         overridden, firings = resolved.overridden, run.firings
         trace = tuple(
             firings[r.index]
@@ -262,19 +245,13 @@ class _Run(NamedTuple):
 
     compiled: CompiledRules
     engine: Engine
-    resolver: Resolver
     firings: dict[int, Firing]  # by rule index, without overrides
     by_id: dict[str, Firing]  # the same, by rule id
+    questions: QuestionSearch
 
 
 def _evolve(value: _T, **changes: object) -> _T:
     return attrs.evolve(value, **changes)  # type: ignore[misc]
-
-
-def _facts_behind_verdict(ruleset: RuleSet) -> tuple[str, ...]:
-    """Enumerated input facts that some rule on a path to the verdict reads (in vocabulary order)."""
-    vocabulary = ruleset.vocabulary
-    return tuple(f for f in upstream(ruleset, ["crowdsource"]).facts if vocabulary.fact(f).kind in ("enum", "bool"))
 
 
 _default_lock = threading.Lock()
@@ -286,9 +263,11 @@ def decide(
     *,
     rules: Iterable[str | Path] | None = None,
     policy: Iterable[str | Path] | None = (),
+    questions: bool = True,
 ) -> Recommendation:
     """Decide one task with the shipped default rules, or with the rule files given in ``rules``,
-    with the ``policy`` layers on top.
+    with the ``policy`` layers on top. ``questions`` as in :meth:`Advisor.decide`: turn it off to
+    decide faster when the unknown facts that would change the verdict are not needed.
 
     The default advisor is built once and reused. For your own rules in a long-running program,
     build an :class:`Advisor` once and call its :meth:`~Advisor.decide`.
@@ -298,9 +277,9 @@ def decide(
     files = path_list(rules, "rules") if rules is not None else None
     if files is not None or layers:
         with Advisor.from_paths(files if files is not None else [default_rules_path()], policy=layers) as advisor:
-            return advisor.decide(task)
+            return advisor.decide(task, questions=questions)
     with _default_lock:
         if _default_advisor is None:
             _default_advisor = Advisor.default()
         advisor = _default_advisor
-    return advisor.decide(task)
+    return advisor.decide(task, questions=questions)

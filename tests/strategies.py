@@ -76,15 +76,34 @@ def _fact_test() -> st.SearchStrategy[dict[str, Any]]:
     return st.one_of(facts, facts, derived, skills)
 
 
-conditions = st.recursive(
-    _fact_test(),
-    lambda inner: st.one_of(
-        st.lists(inner, min_size=1, max_size=3).map(lambda xs: {"all": xs}),
-        st.lists(inner, min_size=1, max_size=3).map(lambda xs: {"any": xs}),
-        inner.map(lambda x: {"not": x}),
-    ),
-    max_leaves=4,
-)
+def _output_test() -> st.SearchStrategy[dict[str, Any]]:
+    """A test of an output's final value (the rule then waits in a later stratum)."""
+    verdicts = SINGLE_OUTPUTS["crowdsource"]
+    return st.one_of(
+        st.sampled_from(verdicts).map(lambda v: {"crowdsource": v}),
+        st.sampled_from(verdicts).map(lambda v: {"crowdsource": {"is_not": v}}),
+        st.sampled_from(SINGLE_OUTPUTS["granularity"]).map(lambda v: {"granularity": v}),
+        st.sampled_from(CROWDS).map(lambda c: {"crowd_types": {"contains": c}}),
+        st.sampled_from(RISKS).map(lambda r: {"risks": {"contains": r}}),
+        st.booleans().map(lambda known: {"conditions": {"known": known}}),
+    )
+
+
+def _conditions(leaves: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.recursive(
+        leaves,
+        lambda inner: st.one_of(
+            st.lists(inner, min_size=1, max_size=3).map(lambda xs: {"all": xs}),
+            st.lists(inner, min_size=1, max_size=3).map(lambda xs: {"any": xs}),
+            inner.map(lambda x: {"not": x}),
+        ),
+        max_leaves=4,
+    )
+
+
+conditions = _conditions(_fact_test())
+#: Conditions that may also read outputs (``crowdsource: {is_not: 'no'}``...).
+conditions_reading_outputs = _conditions(st.one_of(_fact_test(), _output_test()))
 
 conclusions = st.one_of(
     st.sampled_from(sorted(SINGLE_OUTPUTS)).flatmap(
@@ -114,8 +133,12 @@ def _one_value_per_output(then: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @st.composite
-def rule_dicts(draw: st.DrawFn, min_rules: int = 1, max_rules: int = 8) -> list[dict[str, Any]]:
-    """A list of rule mappings with unique ids; every derived fact a condition tests is derived."""
+def rule_dicts(
+    draw: st.DrawFn, min_rules: int = 1, max_rules: int = 8, *, read_outputs: bool = False
+) -> list[dict[str, Any]]:
+    """A list of rule mappings with unique ids; every derived fact a condition tests is derived.
+    With ``read_outputs``, conditions may also test outputs (some such rule sets wait for
+    themselves, a load error)."""
     count = draw(st.integers(min_rules, max_rules))
     rules = []
     for n in range(count):
@@ -127,7 +150,7 @@ def rule_dicts(draw: st.DrawFn, min_rules: int = 1, max_rules: int = 8) -> list[
             "source": {"citation": "generated", "status": "I"},
         }
         if draw(st.booleans()):
-            rule["when"] = draw(conditions)
+            rule["when"] = draw(conditions_reading_outputs if read_outputs else conditions)
         rules.append(rule)
     text = json.dumps(rules)
     derived_somewhere = {d for d in DERIVED if f'"derive": {{"{d}"' in text}

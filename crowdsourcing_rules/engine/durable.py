@@ -1,8 +1,8 @@
 """The durable-rules engine: the only module that imports ``durable``.
 
 durable-rules does the matching: each conjunction of a compiled rule is a durable-rules rule (one
-per slice of a long value list) in one of the engine's rulesets, and their Rete networks, in the C
-extension, report which rules a fact activates. The agenda
+per slice of a long value list; :mod:`.durable_patterns` writes them) in one of the engine's
+rulesets, and their Rete networks, in the C extension, report which rules a fact activates. The agenda
 (``engine.infer``) decides what fires. What this module works around (see ``docs/engine.md``):
 
 - ``durable.engine.Host`` starts two timer threads that re-arm themselves forever, and calls a
@@ -12,11 +12,17 @@ extension, report which rules a fact activates. The agenda
   activated rules), as ``Host.assert_fact`` does, without the Python actions.
 - durable-rules is not thread-safe and keeps global state in its C extension: one process-wide lock
   serialises every call into it.
-- Session state lives until deleted (and more than 1,024 live sessions raise ``MemoryError``): each
-  evaluation deletes its session in a ``finally``.
+- Session state lives until deleted (and more than 1,024 live sessions raise ``MemoryError``), and
+  creating it costs more than everything else a decision asks of durable-rules (it allocates and
+  clears tables for every node of the network): the engine keeps one session and, after each
+  evaluation, retracts the facts it asserted (the task first, so that no rule activates on the
+  way), which leaves the session empty for the next one. A session that ends on an error, or one
+  opened while the kept one is in use, is deleted in a ``finally`` where that is safe (below).
 - Asserting a fact that no rule matches is reported as "not handled"; we assert only what some
   condition reads, and treat it as "nothing activated".
-- Identical facts cannot be asserted twice in a session: the agenda asserts each item once.
+- Identical facts cannot be asserted twice in a session: the agenda asserts each item once, and
+  each fact carries its own id (which is also what retracting it takes). The facts of one step of
+  the agenda go to a ruleset in one call.
 - A ruleset name can be registered once: each ruleset has a unique name, and the engine deletes
   its rulesets from the C engine when closed or garbage-collected.
 - The C engine reads strings as C strings: a NUL character or a lone surrogate in a value crashed
@@ -44,14 +50,14 @@ import json
 import threading
 import warnings
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from crowdsourcing_rules.engine.compiling import CompiledRule, CompiledRules
+from crowdsourcing_rules.engine.compiling import CompiledRules
+from crowdsourcing_rules.engine.durable_patterns import Tokens, rule_definitions_of
 from crowdsourcing_rules.engine.durable_shards import Ruleset, Sharding, shard
 from crowdsourcing_rules.errors import EngineError, EngineUnavailableError, Problem
-from crowdsourcing_rules.model.conditions import Conjunction, ItemTest
 
 with warnings.catch_warnings():
     # durable's import warns about datetime.utcfromtimestamp on Python 3.12+.
@@ -77,148 +83,6 @@ _SESSION_RULE = "session"  # not r<index>: never mistaken for a compiled rule
 #   20,000 rules: cap 500 287 ms, 1,000 282, 2,000 269, 4,096 501
 # 1,000 is as fast as the best cap at every size (and as one ruleset where the rules fit in one).
 MAX_RULES = 1000
-_NO_MATCH = "~"  # the token of a value that no pattern tests
-
-
-class _Tokens:
-    """Short, safe stand-ins for the values patterns test: durable-rules never sees a user's text."""
-
-    def __init__(self, compiled: CompiledRules) -> None:
-        values = sorted({v for r in compiled.rules for c in r.conjunctions for i in c.items for v in (i.values or ())})
-        self._tokens = {value: f"v{n}" for n, value in enumerate(values)}
-
-    def __call__(self, value: str) -> str:
-        return self._tokens.get(value, _NO_MATCH)
-
-    def item(self, item: ItemTest) -> ItemTest:
-        if item.values is None:
-            return item
-        return ItemTest(item.space, item.name, frozenset(self(v) for v in item.values), item.positive)
-
-
-def _value_pattern(values: frozenset[str] | None) -> list[dict[str, Any]]:
-    if values is None:
-        return []
-    ordered = sorted(values)
-    if len(ordered) == 1:
-        return [{"value": ordered[0]}]
-    return [{"$or": [{"value": v} for v in ordered]}]
-
-
-def _and(parts: list[dict[str, Any]]) -> dict[str, Any]:
-    return parts[0] if len(parts) == 1 else {"$and": parts}
-
-
-def _task_pattern(conjunction: Conjunction) -> dict[str, Any]:
-    parts: list[dict[str, Any]] = [{"kind": "task"}]
-    for test in conjunction.task:
-        values = sorted(test.values)
-        parts.append({test.fact: values[0]} if len(values) == 1 else {"$or": [{test.fact: v} for v in values]})
-    return _and(parts)
-
-
-def _item_pattern(item: ItemTest, excluded: frozenset[str] = frozenset()) -> dict[str, Any]:
-    parts = [{"kind": "item"}, {"space": item.space}, {"name": item.name}, *_value_pattern(item.values)]
-    parts += [{"$neq": {"value": v}} for v in sorted(excluded)]
-    return _and(parts)
-
-
-# durable-rules binds each fact to at most one pattern of a rule: two positive patterns need two
-# distinct facts, and a negated pattern does not see the fact a positive pattern of the same rule
-# bound. Our conditions mean "an item exists", so tests on the same item name are rewritten until no
-# two of them can need the same fact (the reference engine is the oracle of this equivalence).
-Alternative = tuple[tuple[ItemTest, frozenset[str]], ...]
-
-
-def _implied(values: frozenset[str] | None, others: list[frozenset[str] | None]) -> bool:
-    """A positive test of ``values`` holds whenever one of ``others`` (a subset) holds."""
-    return any(o is not None and (values is None or o <= values) for o in others)
-
-
-Values = frozenset[str] | None  # None: any value
-
-
-def _positives(found: list[Values], settled: frozenset[frozenset[Values]]) -> list[list[Values]]:
-    """Alternatives of positive value sets on one name, no two of which can need the same item."""
-    kept: list[Values] = []
-    for n, values in enumerate(found):
-        if values in kept or _implied(values, [o for m, o in enumerate(found) if m != n and o != values]):
-            continue
-        kept.append(values)
-    for n, first in enumerate(kept):
-        for second in kept[n + 1 :]:
-            pair = frozenset({first, second})
-            if first is None or second is None or pair in settled or not (first & second):
-                continue
-            # Either one item is in both sets, or two distinct items are, one in each.
-            rest = [v for v in kept if v not in (first, second)]
-            return _positives([*rest, first & second], settled) + _positives(kept, settled | {pair})
-    return [kept]
-
-
-def _item_alternatives(items: tuple[ItemTest, ...]) -> list[Alternative]:
-    """The item tests of a conjunction as alternatives whose patterns never need the same fact."""
-    groups: dict[tuple[str, str], list[ItemTest]] = {}
-    for item in items:
-        groups.setdefault((item.space, item.name), []).append(item)
-    alternatives: list[Alternative] = [()]
-    for (space, name), group in groups.items():
-        negatives = [i for i in group if not i.positive]
-        positives = [i.values for i in group if i.positive]
-        if not positives:
-            choices: list[Alternative] = [tuple((i, frozenset()) for i in negatives)]
-        elif any(i.values is None for i in negatives):
-            return []  # an item exists and no item exists: never holds
-        else:
-            excluded = frozenset().union(*(i.values for i in negatives if i.values is not None))
-            choices = []
-            for option in _positives(positives, frozenset()):
-                tests: list[tuple[ItemTest, frozenset[str]]] = []
-                for values in option:
-                    if values is None:
-                        tests.append((ItemTest(space, name, None), excluded))
-                    elif values - excluded:
-                        tests.append((ItemTest(space, name, values - excluded), frozenset()))
-                    else:
-                        break  # only excluded values would do: this option never holds
-                else:
-                    choices.append(tuple(tests) + tuple((i, frozenset()) for i in negatives))
-        alternatives = [a + c for a in alternatives for c in choices]
-    return alternatives
-
-
-def _patterns(rule: CompiledRule, conjunction: Conjunction, items: Alternative, prefix: str) -> list[dict[str, Any]]:
-    patterns: list[dict[str, Any]] = [{f"{prefix}t": _task_pattern(conjunction)}]
-    if rule.stratum > 0:
-        patterns.append({f"{prefix}s": _and([{"kind": "stratum"}, {"n": rule.stratum}])})
-    for position, (item, excluded) in enumerate(items):
-        name = f"{prefix}i{position}" + ("" if item.positive else "$not")
-        patterns.append({name: _item_pattern(item, excluded)})
-    return patterns
-
-
-def rule_definitions(rule: CompiledRule, tokens: _Tokens | None = None) -> list[dict[str, Any]]:
-    """A compiled rule as durable-rules rules, one per alternative (none if it can never hold).
-
-    Not one rule with ``any``: a rule whose ``any`` alternatives negate an item kept another rule's
-    positive test of that item from ever activating (seen here, found by the differential test).
-    With ``tokens``, the values of item tests are replaced by their tokens.
-    """
-    groups = [
-        (c, tuple((tokens.item(i), frozenset(tokens(v) for v in x)) for i, x in items) if tokens else items)
-        for c in rule.conjunctions
-        for items in _item_alternatives(c.items)
-    ]
-    return [{"all": _patterns(rule, c, items, "")} for c, items in groups]
-
-
-def _definitions(compiled: CompiledRules, tokens: _Tokens) -> dict[str, dict[str, Any]]:
-    """durable-rules rule r<index>_<n>: alternative n of rule <index> (a rule that never holds has none)."""
-    return {
-        f"r{rule.index}_{n}": alternative
-        for rule in compiled.rules
-        for n, alternative in enumerate(rule_definitions(rule, tokens))
-    }
 
 
 def _sharding(definitions: dict[str, dict[str, Any]]) -> Sharding:
@@ -235,7 +99,7 @@ def limits_problems(compiled: CompiledRules) -> list[Problem]:
     after the rewriting that keeps rule sets within them (:mod:`.durable_shards`): a rule is listed
     only if it fits in no ruleset, even alone.
     """
-    definitions = _definitions(compiled, _Tokens(compiled))
+    definitions = rule_definitions_of(compiled, Tokens(compiled))
     return _refusals(compiled, _sharding(definitions).refused) if definitions else []
 
 
@@ -254,7 +118,8 @@ def _index(name: str) -> int:
 
 
 class DurableEngine:
-    """Rules compiled into durable-rules rulesets (one when they fit); one session per task."""
+    """Rules compiled into durable-rules rulesets (one when they fit); one session at a time, emptied
+    and reused."""
 
     name = "durable-rules"
 
@@ -262,15 +127,18 @@ class DurableEngine:
         self._compiled = compiled
         self._sids = itertools.count(1)
         self._closed = False
-        self._tokens = _Tokens(compiled)
+        self._tokens = Tokens(compiled)
         self._handles: tuple[int, ...] = ()
         self._rulesets: tuple[Ruleset, ...] = ()
         self._readers: dict[Any, tuple[int, ...]] = {}
         self._task_facts: tuple[tuple[str, ...] | None, ...] = ()
         self.leaked = 0  # sessions never deleted, because deleting them could abort the process
-        definitions = _definitions(compiled, self._tokens)
+        # The session kept for reuse (see session()): at most one, its id and what it did in each
+        # ruleset; deleted with the rulesets (deleting a ruleset does not free its sessions' tables).
+        self._kept: list[tuple[str, bytearray]] = []
+        definitions = rule_definitions_of(compiled, self._tokens)
         if not definitions:
-            self._finalizer = weakref.finalize(self, _delete_rulesets, ())
+            self._finalizer = weakref.finalize(self, _delete_rulesets, (), self._kept)
             return
         sharding = _sharding(definitions)
         if sharding.refused:
@@ -288,7 +156,7 @@ class DurableEngine:
                     raise EngineUnavailableError(self._compile_failure(error, ruleset)) from error
         self._handles = tuple(handles)
         self._rulesets = sharding.rulesets
-        self._finalizer = weakref.finalize(self, _delete_rulesets, self._handles)
+        self._finalizer = weakref.finalize(self, _delete_rulesets, self._handles, self._kept)
         readers: dict[Any, list[int]] = {}
         for k, ruleset in enumerate(self._rulesets):
             for key in [*ruleset.items, *ruleset.strata]:
@@ -336,7 +204,8 @@ class DurableEngine:
 
     @contextmanager
     def session(self) -> Iterator[_DurableSession]:
-        """A session in every ruleset, deleted where that is safe when the context exits.
+        """A session in every ruleset: the kept one when it is free, emptied for reuse when the
+        context exits, otherwise deleted where that is safe.
 
         durable-rules' ``delete_state`` frees two pointers that only starting an action sets: on a
         session in which no action started (an assertion failed, or the task never came) it frees
@@ -346,19 +215,21 @@ class DurableEngine:
         with _LOCK:
             if self._closed:
                 raise EngineError("this engine is closed")
-            session = _DurableSession(self, str(next(self._sids)))
+            sid, states = self._kept.pop() if self._kept else (str(next(self._sids)), bytearray(len(self._handles)))
+            session = _DurableSession(self, sid, states)
+            clean = False
             try:
                 yield session
+                clean = session.retract_all()
             finally:
-                for handle, state in zip(self._handles, session.states, strict=True):
-                    if state == _ACTED:
-                        with contextlib.suppress(Exception):
-                            durable_rules_engine.delete_state(handle, session.sid)
-                    elif state != _UNTOUCHED:
-                        self.leaked += 1
+                if clean and not self._kept and all(state == _ACTED for state in states):
+                    self._kept.append((sid, states))  # empty again: the next session reuses it
+                else:
+                    self.leaked += _delete_state(self._handles, sid, states)
 
-    def _assert(self, session: _DurableSession, k: int, fact: str) -> list[int]:
-        """Assert one fact (JSON text) into ruleset k; return the indices of the rules it activated.
+    def _call(self, session: _DurableSession, k: int, function: Any, facts: str) -> list[int]:
+        """Assert (or retract) facts in ruleset k (JSON text: one object, or an array of them);
+        return the indices of the rules that became activated.
 
         This is what ``Host.assert_fact`` does, less what we do not use: the host would call a
         Python action per activation, with the session state encoded to JSON and back around each
@@ -369,11 +240,11 @@ class DurableEngine:
         if states[k] == _UNTOUCHED:
             states[k] = _ASSERTED
         try:
-            code, state = durable_rules_engine.assert_fact(handle, fact)
-            if code in (1, 2):  # 1: no condition reads this fact; 2: already asserted (the agenda asserts once)
-                return []
+            # The code is 1 when a fact is not handled (no condition reads it) and 2 when it was
+            # already asserted; with several facts, other facts of the call may still have matched.
+            _code, state = function(handle, facts)
             activated: list[int] = []
-            started = durable_rules_engine.start_action_for_state(handle, state if code == 0 else 0)
+            started = durable_rules_engine.start_action_for_state(handle, state)
             message = started[1] if started else None
             while message:
                 states[k] = _ACTED
@@ -385,7 +256,7 @@ class DurableEngine:
                 message = durable_rules_engine.complete_and_start_action(handle, state)
         except Exception as error:
             states[k] = _FAILED
-            raise EngineError(f"durable-rules failed on {fact}: {error}") from error
+            raise EngineError(f"durable-rules failed on {facts}: {error}") from error
         return activated
 
 
@@ -393,47 +264,119 @@ class DurableEngine:
 _UNTOUCHED, _ASSERTED, _ACTED, _FAILED = 0, 1, 2, 3
 
 
+def _delete_state(handles: tuple[int, ...], sid: str, states: bytearray) -> int:
+    """Delete a session's state in each ruleset where that is safe; return how many are left."""
+    left = 0
+    for handle, state in zip(handles, states, strict=True):
+        if state == _ACTED:
+            with contextlib.suppress(Exception):
+                durable_rules_engine.delete_state(handle, sid)
+        elif state != _UNTOUCHED:
+            left += 1
+    return left
+
+
+Item = tuple[str, str, str]
+
+
 class _DurableSession:
-    def __init__(self, engine: DurableEngine, sid: str) -> None:
+    def __init__(self, engine: DurableEngine, sid: str, states: bytearray) -> None:
         self._engine = engine
         self._tokens = engine._tokens
-        self._items: set[tuple[str, str, str]] = set()
+        self._readers = engine._readers
+        self._items: set[Item] = set()
         self.sid = sid
-        self._prefix = '{"sid":"' + sid + '",'
-        self.states = bytearray(len(engine._handles))
+        self._prefix = '{"sid":' + _string(sid) + ',"id":"'
+        self.states = states
+        self._count = 0
+        self._task = ""  # the task fact's id (the same in every ruleset)
+        # the ids of the facts asserted in each ruleset, in order: what retract_all takes back
+        self._ids: list[list[str]] = [[] for _ in engine._handles]
 
-    def assert_task(self, facts: dict[str, str]) -> list[int]:
+    def _fact(self, body: str) -> tuple[str, str]:
+        """A new fact: its id and its JSON text."""
+        self._count += 1
+        fact_id = f"f{self._count}"
+        return fact_id, f'{self._prefix}{fact_id}",{body}'
+
+    def _assert(self, facts: dict[int, list[tuple[str, str]]]) -> list[int]:
+        """Assert each ruleset's facts, in one call per ruleset."""
         activated: list[int] = []
+        for k, own in facts.items():
+            self._ids[k].extend(fact_id for fact_id, _text in own)
+            if len(own) == 1:
+                activated += self._engine._call(self, k, durable_rules_engine.assert_fact, own[0][1])
+            else:
+                text = "[" + ",".join(text for _id, text in own) + "]"
+                activated += self._engine._call(self, k, durable_rules_engine.assert_facts, text)
+        return activated
+
+    def _item_facts(self, items: Iterable[Item]) -> dict[int, list[tuple[str, str]]]:
+        """The facts of the items, by the rulesets that read them."""
+        facts: dict[int, list[tuple[str, str]]] = {}
+        for space, name, value in items:
+            token = self._tokens(value)
+            if (space, name, token) in self._items:
+                continue  # values no pattern tests share one token: the first one activated all it could
+            self._items.add((space, name, token))
+            readers = self._readers.get((space, name), ())
+            if readers:
+                fact = self._fact(f'"kind":"item","space":{_string(space)},"name":{_string(name)},"value":"{token}"}}')
+                for k in readers:
+                    facts.setdefault(k, []).append(fact)
+        return facts
+
+    def assert_task(self, facts: dict[str, str], items: Iterable[Item] = ()) -> list[int]:
+        by_ruleset = self._item_facts(items)
+        fact_id = ""
         for k, read in enumerate(self._engine._task_facts):
             own = facts if read is None else {name: facts[name] for name in read}
             body = '"kind":"task",' + json.dumps(own, ensure_ascii=False)[1:] if own else '"kind":"task"}'
-            activated += self._engine._assert(self, k, self._prefix + body)
-        return activated
+            if not fact_id:
+                fact_id, text = self._fact(body)
+            else:
+                text = f'{self._prefix}{fact_id}",{body}'
+            # The items first, in the same call: every rule joins the task fact, so none is
+            # activated before the task comes.
+            by_ruleset.setdefault(k, []).append((fact_id, text))
+        self._task = fact_id
+        return self._assert(by_ruleset)
 
-    def assert_item(self, space: str, name: str, value: str) -> list[int]:
-        token = self._tokens(value)
-        if (space, name, token) in self._items:
-            return []  # values no pattern tests share one token: the first one activated all it could
-        self._items.add((space, name, token))
-        fact = f'{self._prefix}"kind":"item","space":{_string(space)},"name":{_string(name)},"value":"{token}"}}'
-        return self._to_readers((space, name), fact)
+    def assert_items(self, items: Iterable[Item]) -> list[int]:
+        return self._assert(self._item_facts(items))
 
-    def assert_stratum(self, stratum: int) -> list[int]:
-        return self._to_readers(stratum, f'{self._prefix}"kind":"stratum","n":{int(stratum)}}}')
+    def assert_stratum(self, stratum: int, items: Iterable[Item] = ()) -> list[int]:
+        by_ruleset = self._item_facts(items)
+        marker = self._fact(f'"kind":"stratum","n":{int(stratum)}}}')
+        for k in self._readers.get(stratum, ()):
+            by_ruleset.setdefault(k, []).append(marker)
+        return self._assert(by_ruleset)
 
-    def _to_readers(self, key: Any, fact: str) -> list[int]:
-        activated: list[int] = []
-        for k in self._engine._readers.get(key, ()):
-            activated += self._engine._assert(self, k, fact)
-        return activated
+    def retract_all(self) -> bool:
+        """Retract every fact asserted, the task first (every rule joins it, so nothing activates
+        on the way); True when the session is empty again, ready for reuse."""
+        task = self._task
+        try:
+            for k, ids in enumerate(self._ids):
+                if not ids:
+                    continue
+                ordered = sorted(ids, key=lambda fact_id: fact_id != task)
+                facts = ",".join(f'{self._prefix}{fact_id}"}}' for fact_id in ordered)
+                if self._engine._call(self, k, durable_rules_engine.retract_facts, f"[{facts}]"):
+                    return False
+        except EngineError:
+            return False  # the session is deleted instead (where that is safe)
+        return True
 
 
 def _describe(summary: str, problems: list[Problem]) -> str:
     return "\n".join([f"{summary}; use engine='reference' for them:", *(f"  {p}" for p in problems)])
 
 
-def _delete_rulesets(handles: tuple[int, ...]) -> None:
+def _delete_rulesets(handles: tuple[int, ...], kept: list[tuple[str, bytearray]] | None = None) -> None:
     with _LOCK:
+        for sid, states in kept or ():
+            _delete_state(handles, sid, states)
         for handle in handles:
             with contextlib.suppress(Exception):  # best effort, also at interpreter exit
                 durable_rules_engine.delete_ruleset(handle)

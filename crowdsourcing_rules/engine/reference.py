@@ -7,7 +7,7 @@ fallback where durable-rules cannot be imported.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from crowdsourcing_rules.engine.compiling import CompiledRule, CompiledRules
@@ -64,14 +64,20 @@ class _ReferenceSession:
                 new.append(rule.index)
         return new
 
-    def assert_task(self, facts: dict[str, str]) -> list[int]:
+    def _add(self, items: Iterable[tuple[str, str, str]]) -> None:
+        for space, name, value in items:
+            self._items.setdefault((space, name), set()).add(value)
+
+    def assert_task(self, facts: dict[str, str], items: Iterable[tuple[str, str, str]] = ()) -> list[int]:
+        self._add(items)
         self._task = dict(facts)
         return self._match()
 
-    def assert_item(self, space: str, name: str, value: str) -> list[int]:
-        self._items.setdefault((space, name), set()).add(value)
+    def assert_items(self, items: Iterable[tuple[str, str, str]]) -> list[int]:
+        self._add(items)
         return self._match()
 
-    def assert_stratum(self, stratum: int) -> list[int]:
+    def assert_stratum(self, stratum: int, items: Iterable[tuple[str, str, str]] = ()) -> list[int]:
+        self._add(items)
         self._strata.add(stratum)
         return self._match()

@@ -6,12 +6,20 @@ applies it to the rules that fired on one task.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import attrs
 
-from crowdsourcing_rules.model.policy import EMPTIED_BY_NO, NOT_APPLICABLE, VERDICT_RANK, capped, rank as _rank
+from crowdsourcing_rules.model.policy import (
+    EMPTIED_BY_NO,
+    NOT_APPLICABLE,
+    VERDICT_RANK,
+    capped,
+    policy_sources,
+    rank as _rank,
+)
 from crowdsourcing_rules.model.recommendation import Override, Risk
 from crowdsourcing_rules.model.rules import Conclusion, Rule
 from crowdsourcing_rules.model.vocabulary import OUTPUTS, SEVERITIES
@@ -47,11 +55,35 @@ class Resolved:
         return ()
 
 
-def resolve(fired: Sequence[Rule]) -> Resolved:
-    """Resolve the conclusions of ``fired`` (in firing order)."""
+@functools.lru_cache(maxsize=256)
+def _needed(outputs: frozenset[str]) -> frozenset[str]:
+    """The outputs to resolve for ``outputs``: them and, through the policy, what can change them."""
+    needed, todo = set(outputs), list(outputs)
+    while todo:
+        for source in policy_sources(todo.pop()):
+            if source not in needed:
+                needed.add(source)
+                todo.append(source)
+    return frozenset(needed)
+
+
+def resolve(fired: Sequence[Rule], only: Collection[str] | None = None) -> Resolved:
+    """Resolve the conclusions of ``fired`` (in firing order).
+
+    With ``only``, resolve just those outputs (and what the policy needs for them, the verdict
+    for the crowd), without the overridden conclusions: what a later stratum reads, or the
+    verdict alone. The other outputs are then left out of the result."""
+    full = only is None
+    wanted = frozenset() if only is None else _needed(frozenset(only))
+
+    def want(output: str) -> bool:
+        return full or output in wanted
+
     overridden: dict[str, list[Override]] = defaultdict(list)
 
     def lose(rule: Rule, output: str, value: str, by: str, reason: str) -> None:
+        if not full:
+            return  # nobody reads what a partial resolution overrides
         override = Override(output, value, by, reason)
         if override not in overridden[rule.id]:
             overridden[rule.id].append(override)
@@ -70,6 +102,8 @@ def resolve(fired: Sequence[Rule]) -> Resolved:
     single: dict[str, str | None] = {}
     winners: dict[str, Rule] = {}
     for output in SINGLE:
+        if not want(output):
+            continue
         claims = sets.get(output, ())
         if not claims:
             single[output] = None
@@ -91,6 +125,8 @@ def resolve(fired: Sequence[Rule]) -> Resolved:
     # Lists: collect additions with their best rank, then drop removals
     lists: dict[str, tuple[str, ...]] = {}
     for output in LISTS:
+        if not want(output):
+            continue
         best: dict[str, tuple[int, str, int]] = {}
         adders: dict[str, list[Rule]] = defaultdict(list)
         removed: dict[str, Rule] = {}
@@ -111,7 +147,7 @@ def resolve(fired: Sequence[Rule]) -> Resolved:
 
     # Risks
     by_id: dict[str, dict[str, object]] = {}
-    for rule in fired:
+    for rule in fired if want("risks") else ():
         for c in rule.then:
             if c.kind != "risk":
                 continue
@@ -133,11 +169,14 @@ def resolve(fired: Sequence[Rule]) -> Resolved:
         )
     )
 
-    conditions = tuple(dict.fromkeys(c.value for rule in fired for c in rule.then if c.kind == "condition"))
+    conditions = tuple(
+        dict.fromkeys(c.value for rule in fired if want("conditions") for c in rule.then if c.kind == "condition")
+    )
     steps = sorted(
         (
             (c.order, *_rank(rule, position), c.value)
             for rule in fired
+            if want("plan")
             for position, c in enumerate(rule.then)
             if c.kind == "plan"
         ),
@@ -145,26 +184,28 @@ def resolve(fired: Sequence[Rule]) -> Resolved:
     plan = tuple(dict.fromkeys(step[-1] for step in steps))
 
     # The verdict's policy
-    verdict = single["crowdsource"]
+    verdict = single.get("crowdsource")
     if verdict == "yes" and conditions:
         single["crowdsource"] = "with_conditions"
-        for rule in fired:
+        for rule in fired if full else ():
             for c in rule.then:
                 if c.kind == "set" and c.name == "crowdsource" and c.value == "yes":
                     lose(rule, "crowdsource", "yes", "policy", "conditions apply, so the verdict is with_conditions")
     if verdict == "no":
         veto = winners["crowdsource"].id
         for output, value in NOT_APPLICABLE.items():
+            if output not in single:
+                continue  # not resolved here
             if single[output] not in (None, value):
                 lose(winners[output], output, str(single[output]), veto, "the verdict is no")
             single[output] = value
         for output in (o for o in EMPTIED_BY_NO if o in lists):  # conditions: below
-            for rule in fired:
+            for rule in fired if full else ():
                 for c in rule.then:
                     if c.kind == "add" and c.name == output and c.value in lists[output]:
                         lose(rule, output, c.value, veto, "the verdict is no")
             lists[output] = ()
-        for rule in fired:
+        for rule in fired if full else ():
             for c in rule.then:
                 if c.kind == "condition":
                     lose(rule, "conditions", c.value, veto, "the verdict is no")

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 
+from crowdsourcing_rules._pause import gc_paused
 from crowdsourcing_rules.errors import Location, Problem, RuleFileError
 from crowdsourcing_rules.model.rules import RuleSet
 from crowdsourcing_rules.model.vocabulary import Vocabulary, default_vocabulary
@@ -127,12 +128,13 @@ def load_rules(paths: Iterable[str | Path], *, vocabulary: Vocabulary | None = N
     """
     files, problems = expand_paths(paths)
     documents: list[Document] = []
-    for file in files:
-        try:
-            documents.append(Document(*read_document(file)))
-        except yaml_reader.YamlProblems as error:
-            problems.extend(error.problems)
-    return parse_rule_documents(documents, vocabulary=vocabulary, problems=problems)
+    with gc_paused():
+        for file in files:
+            try:
+                documents.append(Document(*read_document(file)))
+            except yaml_reader.YamlProblems as error:
+                problems.extend(error.problems)
+        return parse_rule_documents(documents, vocabulary=vocabulary, problems=problems)
 
 
 def parse_rule_documents(

@@ -218,12 +218,12 @@ class _Builder:
         self.count += nodes
         if self.count > MAX_NODES:
             raise self.stop(f"document has more than {MAX_NODES} nodes (aliases expanded); refusing to read it", None)
-        depth = len(self.stack)
+        stack = self.stack
+        depth = len(stack)
         if depth + height > MAX_DEPTH:
             raise self.stop(f"nesting deeper than {MAX_DEPTH} levels", mark)
-        if self.stack:
-            top = self.stack[-1]
-            top.deepest = max(top.deepest, depth + height)
+        if stack and stack[-1].deepest < depth + height:
+            stack[-1].deepest = depth + height
         return depth
 
     def add(self, value: Any, mark: Mark) -> None:
@@ -252,15 +252,18 @@ class _Builder:
             container.key_marks[key] = top.key_mark
             container.value_marks[key] = mark
 
-    def build(self, events: Iterator[Any]) -> Any:
-        for event in events:
-            handler = self.handlers.get(type(event))
+    def build(self, parser: Any) -> Any:
+        """Build the document from the parser's events, until it has none left."""
+        handlers, get = self.handlers, parser.get_event
+        while (event := get()) is not None:
+            handler = handlers.get(type(event))
             if handler is not None:
                 handler(self, event)
         return self.root
 
     def _mark(self, event: Any) -> Mark:
-        return (event.start_mark.line, event.start_mark.column)
+        start = event.start_mark
+        return (start.line, start.column)
 
     def _expects_key(self) -> bool:
         """Whether the next node is a key of the mapping being built."""
@@ -367,8 +370,10 @@ def parse(text: str, display: str) -> object:
             [Problem(f"document is {len(text)} characters; the limit is {MAX_FILE_BYTES}", Location(display))]
         )
     builder = _Builder(display, text)
+    parser = None
     try:
-        data = builder.build(_events(text))
+        parser = _Parser(text)
+        data = builder.build(parser)
     except _Stop:
         raise YamlProblems(builder.problems) from None
     except yaml.MarkedYAMLError as error:
@@ -388,6 +393,10 @@ def parse(text: str, display: str) -> object:
         ) from None
     except yaml.YAMLError as error:  # pragma: no cover - every libyaml error is one of the above
         raise YamlProblems([*builder.problems, Problem(f"YAML error: {error}", Location(display))]) from None
+    finally:
+        dispose = getattr(parser, "dispose", None)
+        if dispose is not None:
+            dispose()
     if builder.problems:
         raise YamlProblems(builder.problems)
     return data
