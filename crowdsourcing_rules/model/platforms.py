@@ -58,12 +58,14 @@ class Platform:
     def fits(self, facts: Mapping[str, object]) -> bool:
         """Whether the platform serves a task with these facts: its type (which must be known),
         its pay and its skills."""
+        return self.serves(facts) and (not self.skills or self.matches_skills(facts))
+
+    def serves(self, facts: Mapping[str, object]) -> bool:
+        """Whether the platform serves a task of this type (which must be known) and pay."""
         if facts.get("task_type") not in self.task_types:
             return False
         paid = facts.get("remuneration")
-        if self.remuneration and paid not in (None, UNKNOWN, *self.remuneration):
-            return False
-        return not self.skills or self.matches_skills(facts)
+        return not self.remuneration or paid in (None, UNKNOWN, *self.remuneration)
 
     def matches_skills(self, facts: Mapping[str, object]) -> bool:
         tags = facts.get("skills_needed") or ()
@@ -96,16 +98,16 @@ def catalogue() -> tuple[Platform, ...]:
     return tuple(Platform(**entry) for entry in tomllib.loads(text)["platforms"])
 
 
-@functools.lru_cache(maxsize=1024)
-def _chosen(
-    service_type: str, task_type: str, remuneration: str, skills: tuple[str, ...]
-) -> tuple[PlatformExample, ...]:
-    facts = {"task_type": task_type, "remuneration": remuneration, "skills_needed": skills}
-    fitting = [p for p in catalogue() if p.service_type == service_type and p.fits(facts)]
-    fitting.sort(key=lambda p: not (p.skills and p.matches_skills(facts)))  # specialists first (stable)
+# Cached by the facts that come from value sets (bounded, so the cache does not churn: entries
+# replaced without end, as a cache keyed by the skills was, made resident memory creep up); the
+# skills, free text, are matched at each call against these few candidates.
+@functools.lru_cache(maxsize=4096)
+def _candidates(service_type: str, task_type: str, remuneration: str) -> tuple[tuple[Platform, PlatformExample], ...]:
+    facts = {"task_type": task_type, "remuneration": remuneration}
     return tuple(
-        PlatformExample(p.name, p.service_type, p.url, f"{p.note} {CHECK_NOTE}" if p.check else p.note)
-        for p in fitting[:MAX_EXAMPLES]
+        (p, PlatformExample(p.name, p.service_type, p.url, f"{p.note} {CHECK_NOTE}" if p.check else p.note))
+        for p in catalogue()
+        if p.service_type == service_type and p.serves(facts)
     )
 
 
@@ -116,11 +118,9 @@ def examples(service_type: str | None, facts: Mapping[str, object]) -> tuple[Pla
     filter). None when no service type is recommended."""
     if service_type is None:
         return ()
-    skills = facts.get("skills_needed") or ()
-    assert isinstance(skills, (list, tuple))
-    return _chosen(
-        service_type,
-        str(facts.get("task_type") or UNKNOWN),
-        str(facts.get("remuneration") or UNKNOWN),
-        tuple(str(s) for s in skills),
+    candidates = _candidates(
+        service_type, str(facts.get("task_type") or UNKNOWN), str(facts.get("remuneration") or UNKNOWN)
     )
+    fitting = [(p, example) for p, example in candidates if not p.skills or p.matches_skills(facts)]
+    fitting.sort(key=lambda pair: not pair[0].skills)  # specialists first (stable): they matched the skills
+    return tuple(example for _p, example in fitting[:MAX_EXAMPLES])
