@@ -293,11 +293,18 @@ class _DurableSession:
         # the ids of the facts asserted in each ruleset, in order: what retract_all takes back
         self._ids: list[list[str]] = [[] for _ in engine._handles]
 
+    def _new_id(self) -> str:
+        self._count += 1
+        return f"f{self._count}"
+
+    def _text(self, fact_id: str, body: str) -> str:
+        """A fact's JSON text: the session, its id, then ``body`` (the rest of the object)."""
+        return f'{self._prefix}{fact_id}",{body}'
+
     def _fact(self, body: str) -> tuple[str, str]:
         """A new fact: its id and its JSON text."""
-        self._count += 1
-        fact_id = f"f{self._count}"
-        return fact_id, f'{self._prefix}{fact_id}",{body}'
+        fact_id = self._new_id()
+        return fact_id, self._text(fact_id, body)
 
     def _assert(self, facts: dict[int, list[tuple[str, str]]]) -> list[int]:
         """Assert each ruleset's facts, in one call per ruleset."""
@@ -328,18 +335,13 @@ class _DurableSession:
 
     def assert_task(self, facts: dict[str, str], items: Iterable[Item] = ()) -> list[int]:
         by_ruleset = self._item_facts(items)
-        fact_id = ""
+        self._task = task = self._new_id()  # one task fact, with the same id in every ruleset
         for k, read in enumerate(self._engine._task_facts):
             own = facts if read is None else {name: facts[name] for name in read}
             body = '"kind":"task",' + json.dumps(own, ensure_ascii=False)[1:] if own else '"kind":"task"}'
-            if not fact_id:
-                fact_id, text = self._fact(body)
-            else:
-                text = f'{self._prefix}{fact_id}",{body}'
             # The items first, in the same call: every rule joins the task fact, so none is
             # activated before the task comes.
-            by_ruleset.setdefault(k, []).append((fact_id, text))
-        self._task = fact_id
+            by_ruleset.setdefault(k, []).append((task, self._text(task, body)))
         return self._assert(by_ruleset)
 
     def assert_items(self, items: Iterable[Item]) -> list[int]:
